@@ -1,0 +1,169 @@
+#include "storage/writer.hpp"
+
+#include "storage/db.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <bit>
+#include <stdexcept>
+#include <vector>
+
+namespace tamsu::storage {
+
+namespace {
+
+void call_done(const writer::done_fn& done, std::exception_ptr error) noexcept {
+    try {
+        done(std::move(error));
+    } catch (const std::exception& e) {
+        // A throwing callback must not take the writer (and every later ack) down with it.
+        spdlog::error("event=storage_callback_threw thread=writer what=\"{}\"", e.what());
+    } catch (...) {
+        spdlog::error("event=storage_callback_threw thread=writer");
+    }
+}
+
+}  // namespace
+
+writer::writer(std::unique_ptr<db> conn, settings config) : conn_(std::move(conn)), config_(config) {
+    if (config_.max_batch == 0) config_.max_batch = 1;
+    conn_->set_fault_injection(&faults_);
+    thread_ = std::thread([this] { run(); });
+}
+
+writer::~writer() { stop_blocking(); }
+
+void writer::submit(work_fn work, done_fn done) {
+    {
+        std::lock_guard lock{mutex_};
+        if (!stopping_) {
+            queue_.push_back({std::move(work), std::move(done)});
+            wake_.notify_one();
+            return;
+        }
+    }
+    call_done(done, std::make_exception_ptr(std::runtime_error("storage writer is stopped")));
+}
+
+void writer::stop_blocking() {
+    std::lock_guard join_lock{join_mutex_};
+    {
+        std::lock_guard lock{mutex_};
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+writer_stats writer::stats() const {
+    std::lock_guard lock{mutex_};
+    return stats_;
+}
+
+bool writer::writable() const {
+    std::lock_guard lock{mutex_};
+    return stats_.last_commit_ok;
+}
+
+void writer::record_batch(std::size_t size, bool commit_ok) {
+    std::lock_guard lock{mutex_};
+    stats_.batches += 1;
+    stats_.requests += size;
+    stats_.max_batch = std::max<std::uint64_t>(stats_.max_batch, size);
+    const auto bucket = std::min<std::size_t>(std::bit_width(size) - 1, stats_.batch_size_pow2.size() - 1);
+    stats_.batch_size_pow2[bucket] += 1;
+    stats_.last_commit_ok = commit_ok;
+}
+
+void writer::run() {
+    for (;;) {
+        std::deque<request> batch;
+        {
+            std::unique_lock lock{mutex_};
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            // Everything waiting, up to max_batch: this is the group commit.
+            while (!queue_.empty() && batch.size() < config_.max_batch) {
+                batch.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        run_batch(batch);
+    }
+}
+
+void writer::run_batch(std::deque<request>& batch) {
+    db& conn = *conn_;
+    // Outcome per request: null = its work succeeded (pending commit).
+    std::vector<std::exception_ptr> outcome(batch.size());
+    // Requests whose writes are part of the transaction now open; if SQLite rolls the whole
+    // transaction back on its own, these lose their writes and must fail too.
+    std::vector<std::size_t> in_tx;
+    std::vector<bool> durable(batch.size(), false);
+    std::exception_ptr batch_error;
+    bool committed = false;
+
+    try {
+        std::size_t next = 0;
+        while (next < batch.size()) {
+            transaction tx{conn, transaction::kind::immediate};
+            in_tx.clear();
+            bool lost_tx = false;
+            for (; next < batch.size(); ++next) {
+                conn.exec("SAVEPOINT request");
+                try {
+                    batch[next].work(conn);
+                    conn.exec("RELEASE request");
+                    in_tx.push_back(next);
+                } catch (...) {
+                    outcome[next] = std::current_exception();
+                    if (!conn.in_transaction()) {
+                        // SQLite already rolled back everything (IOERR, FULL, NOMEM): the requests
+                        // run before this one in the transaction lost their writes as well.
+                        for (auto i : in_tx) outcome[i] = outcome[next];
+                        in_tx.clear();
+                        ++next;
+                        lost_tx = true;
+                        break;
+                    }
+                    conn.exec("ROLLBACK TO request");
+                    conn.exec("RELEASE request");
+                }
+            }
+            if (lost_tx) continue;  // the transaction object sees no open transaction; start again
+            if (fault_injection::hit(faults_.fail_commit_at)) {
+                throw db_error(SQLITE_IOERR, "commit: injected fault (sqlite code 10)");
+            }
+            tx.commit();
+            for (auto i : in_tx) durable[i] = true;
+            in_tx.clear();
+        }
+        committed = true;
+    } catch (...) {
+        batch_error = std::current_exception();
+    }
+
+    if (!committed) {
+        // BEGIN, SAVEPOINT or COMMIT failed: nothing of the open transaction is durable (the
+        // transaction's destructor rolled it back), so every request not yet failed or committed
+        // (after a restart below, an earlier transaction of this batch may have) fails now.
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (!durable[i] && !outcome[i]) outcome[i] = batch_error;
+        }
+        try {
+            std::rethrow_exception(batch_error);
+        } catch (const std::exception& e) {
+            spdlog::error("event=db_commit_failed requests={} what=\"{}\"", batch.size(), e.what());
+        } catch (...) {
+            spdlog::error("event=db_commit_failed requests={}", batch.size());
+        }
+    }
+    record_batch(batch.size(), committed);
+
+    // contract §3: every done() runs after the COMMIT that made its request durable.
+    for (std::size_t i = 0; i < batch.size(); ++i) call_done(batch[i].done, outcome[i]);
+}
+
+}  // namespace tamsu::storage
