@@ -287,6 +287,28 @@ transfer read_transfer(field_reader& r) {
 
 // ---- the common envelope
 
+// Boost.JSON 1.81 reports a high surrogate escape (\uD800-\uDBFF) that is not followed by another
+// \u escape as a plain syntax error, but a lone low surrogate as illegal_trailing_surrogate. On the
+// error path only, we look for the first case ourselves so that both get invalid_utf8.
+bool has_unpaired_high_surrogate_escape(std::string_view text) {
+    const auto is_hex = [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    };
+    for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+        if (text[i] != '\\') continue;
+        if (text[i + 1] != 'u' || i + 6 > text.size()) {
+            ++i;  // skip the escaped character: an escaped backslash followed by "ud800" is plain text
+            continue;
+        }
+        const std::string_view hex = text.substr(i + 2, 4);
+        const bool high = (hex[0] == 'd' || hex[0] == 'D') && (hex[1] == '8' || hex[1] == '9' || hex[1] == 'a' ||
+                                                               hex[1] == 'A' || hex[1] == 'b' || hex[1] == 'B');
+        if (high && is_hex(hex[2]) && is_hex(hex[3]) && text.substr(i + 6, 2) != "\\u") return true;
+        i += 5;
+    }
+    return false;
+}
+
 decode_error envelope_error(errc code, std::string message, std::string re = {}) {
     return decode_error{code, std::move(re), std::move(message)};
 }
@@ -315,7 +337,7 @@ boost::system::result<Frame, decode_error> decode_frame(std::string_view text, D
     const json::value root = json::parse(text, ec, &resource);
     if (ec) {
         if (ec == json::error::illegal_leading_surrogate || ec == json::error::illegal_trailing_surrogate ||
-            ec == json::error::expected_utf16_escape) {
+            ec == json::error::expected_utf16_escape || has_unpaired_high_surrogate_escape(text)) {
             return result(
                 boost::system::in_place_error,
                 envelope_error(errc::invalid_utf8, "frame contains an unpaired UTF-16 surrogate escape")
