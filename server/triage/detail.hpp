@@ -1,0 +1,150 @@
+// Internals of the triage engine: signal classes, the compiled lexicon, tokens and the matcher.
+// Everything in a `lexicon` is written once by the loader and only read afterwards, so it may be
+// shared between threads freely.
+#pragma once
+
+#include "server/triage/triage.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tamsu::triage::detail {
+
+// Signal classes (weights in docs/triage.md) followed by modifier cues (weight 0, never a level alone).
+enum class sig : std::uint8_t {
+    A, I, M, P, K, SH, J, S, V, W, T, O, C, X, H, D, N, L,
+    NEG, NEGPOST, MIN, CON, PAST, TP, FRAME, IDENT, INT, HYP, FF, LAUGH, DES,
+    count_
+};
+inline constexpr std::size_t sig_count = static_cast<std::size_t>(sig::count_);
+std::string_view sig_name(sig s);
+int default_weight(sig s);
+bool is_cue(sig s);
+
+enum flag : std::uint32_t {
+    f_hyp = 1u << 0,       // hyperbole-prone (kms, muốn chết): demoted by laughter or a school clause
+    f_topic = 1u << 1,     // a bare topic word ("suicide", "tự tử"): weak frames zero it
+    f_ctx = 1u << 2,       // stripped-form collision (tu tu = tự tử / từ từ): needs context
+    f_strong = 1u << 3,    // FRAME: fiction/lyrics frame that zeroes any pattern in its clause
+    f_consume = 1u << 4,   // drops risk patterns inside its span (idioms, false friends, directed insults)
+    f_everyday = 1u << 5,  // N/L: an everyday event (exam, class); a time word beside it is not a plan
+    f_accent = 1u << 6,    // only when typed with diacritics (từ từ must not swallow a stripped tu tu)
+    f_prep = 1u << 8,      // P sub-types: counted once each
+    f_note = 1u << 9,
+    f_farewell = 1u << 10,
+    f_time = 1u << 11,
+    f_place = 1u << 12,
+};
+inline constexpr std::uint32_t p_subtypes = f_prep | f_note | f_farewell | f_time | f_place;
+
+struct entry {
+    std::string pattern;  // as written in the file, for explain
+    std::string category;
+    std::string language;
+    std::string file;
+    int line = 0;
+    sig cls = sig::L;
+    int weight = 0;
+    std::uint32_t flags = 0;
+};
+
+// Reserved token ids: 0 = not in the lexicon vocabulary, 1 = any number.
+inline constexpr std::uint32_t unknown_id = 0;
+inline constexpr std::uint32_t number_id = 1;
+
+// One normalised token as the matcher sees it: its stripped id, its accented id and whether it was
+// typed without diacritics (then only the stripped form is compared: triage-lexicon §1 "diacritic-aware").
+struct sub {
+    std::uint32_t sid = unknown_id;
+    std::uint32_t aid = unknown_id;
+    bool plain = true;
+};
+
+// One candidate reading of an input position (the token itself, squashed, leet, Telex, teencode...).
+// A teencode expansion may be several tokens ("tn" -> "tối nay"); a joined spelling ("c.h.ế.t") spans
+// several input positions.
+struct form {
+    std::array<sub, 3> subs{};
+    std::uint8_t n = 0;
+    std::uint8_t span = 1;
+};
+
+struct token {
+    std::uint32_t form_begin = 0;
+    std::uint32_t form_count = 0;
+    std::uint32_t clause = 0;  // increases at punctuation, message boundaries and contrast words
+    std::uint32_t msg = 0;     // index of the send inside the window
+    std::uint32_t text_begin = 0, text_len = 0;  // into tokens::text, for explain
+    bool quoted = false;
+    bool han = false;
+};
+
+struct tokens {
+    std::vector<token> toks;
+    std::vector<form> forms;
+    std::string text;  // normalised token texts, space separated
+};
+
+// One step of a compiled pattern: a literal token or a gap of up to `gap` tokens.
+struct step {
+    std::uint32_t sid = unknown_id;
+    std::uint32_t aid = unknown_id;
+    std::uint8_t gap = 0;  // > 0: a `~N` gap step, sid/aid unused
+};
+
+struct phrase {
+    std::uint32_t entry = 0;
+    std::vector<step> steps;
+};
+
+// A token trie over stripped ids; gap steps are edges of their own. Matching walks it from each
+// position, so the cost per token is bounded by the longest pattern, not by the lexicon size.
+struct trie_node {
+    std::vector<std::uint32_t> phrases;                         // phrases ending here
+    std::vector<std::pair<std::uint8_t, std::uint32_t>> gaps;  // (max gap, child)
+};
+
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using vocab_map = std::unordered_map<std::string, std::uint32_t, string_hash, std::equal_to<>>;
+
+struct lexicon {
+    std::vector<entry> entries;
+    std::vector<phrase> phrases;
+    std::vector<trie_node> nodes;  // nodes[0] is the root
+    std::unordered_map<std::uint64_t, std::uint32_t> edges;  // (node << 32 | sid) -> child
+    vocab_map stripped_vocab;  // stripped token -> sid
+    vocab_map accent_vocab;    // accent key (tone-placement free) -> aid
+    std::unordered_map<std::string, std::vector<std::vector<std::string>>, string_hash, std::equal_to<>>
+        teencode;  // raw token -> expansions, each a list of tokens (already normalised)
+    std::unordered_map<char32_t, char32_t> t2s;
+};
+
+struct hit {
+    std::uint32_t entry = 0;
+    std::uint32_t begin = 0, end = 0;  // token positions [begin, end)
+    bool stripped_only = true;         // no token of the match was typed with diacritics
+};
+
+// Normalisation + tokenisation (triage-lexicon §1 steps 1-12). `text` must be valid UTF-8.
+// `for_lexicon` turns candidate generation off (patterns are written in standard spelling).
+void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool for_lexicon);
+
+// The key that compares Vietnamese syllables whatever the tone placement ("hoà" == "hòa"), and the
+// fully stripped form (đ -> d, no marks).
+void accent_and_strip(std::string_view word, std::string& accent_key, std::string& stripped);
+
+std::vector<hit> match_all(const lexicon& lex, const tokens& t);
+
+std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
+
+bool is_valid_utf8(std::string_view s);
+std::string repair_utf8(std::string_view s);
+
+}  // namespace tamsu::triage::detail

@@ -1,0 +1,494 @@
+// Scoring and decision rules (triage-lexicon §3): modifiers, conditional classes, levels.
+#include "server/triage/detail.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+
+namespace tamsu::triage {
+
+std::string_view to_string(level lvl) {
+    switch (lvl) {
+    case level::critical: return "critical";
+    case level::high: return "high";
+    case level::normal: return "normal";
+    case level::low: return "low";
+    }
+    return "high";  // defensive: an unknown value fails upward
+}
+
+namespace detail {
+namespace {
+
+bool in(sig s, std::initializer_list<sig> set) { return std::find(set.begin(), set.end(), s) != set.end(); }
+
+// Where a class ranks when ordering categories and matches: most urgent first.
+int rank(sig s) {
+    static constexpr std::array<sig, 18> order{sig::A, sig::I, sig::SH, sig::S, sig::V, sig::T, sig::C, sig::X, sig::M,
+                                               sig::P, sig::K, sig::J,  sig::W, sig::O, sig::H, sig::D, sig::N, sig::L};
+    for (std::size_t i = 0; i < order.size(); ++i)
+        if (order[i] == s) return static_cast<int>(i);
+    return 100;
+}
+
+struct effect {
+    sig cls = sig::L;
+    int weight = 0;
+    bool alive = true;
+    bool negated = false;
+};
+
+class analysis {
+public:
+    analysis(const lexicon& lex, const tokens& t) : lex_(lex), t_(t), hits_(match_all(lex, t)), fx_(hits_.size()) {
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            fx_[i].cls = ent(i).cls;
+            fx_[i].weight = ent(i).weight;
+            // An exhaustion or exam idiom ("mệt muốn chết") still says the student is struggling: N.
+            if (fx_[i].cls == sig::HYP && fx_[i].weight > 0) fx_[i].cls = sig::N;
+            // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
+            if ((ent(i).flags & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
+        }
+    }
+
+    assessment run() {
+        collision_context();
+        consume();
+        containment();
+        split_clauses();
+        modifiers();
+        everyday_time();
+        return decide();
+    }
+
+private:
+    const lexicon& lex_;
+    const tokens& t_;
+    std::vector<hit> hits_;
+    std::vector<effect> fx_;
+    std::vector<std::uint32_t> clause_;  // clause per token after contrast words split clauses
+    std::vector<std::string> rules_;
+
+    const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
+    sig orig(std::size_t i) const { return ent(i).cls; }
+    std::uint32_t msg(std::size_t i) const { return t_.toks[hits_[i].begin].msg; }
+    std::uint32_t clause(std::size_t i) const { return clause_[hits_[i].begin]; }
+    bool contains(std::size_t outer, std::size_t inner) const {
+        return hits_[inner].begin >= hits_[outer].begin && hits_[inner].end <= hits_[outer].end;
+    }
+    void rule(std::string r) {
+        if (std::find(rules_.begin(), rules_.end(), r) == rules_.end()) rules_.push_back(std::move(r));
+    }
+
+    template <class P>
+    bool any(P pred) const {
+        for (std::size_t i = 0; i < hits_.size(); ++i)
+            if (fx_[i].alive && pred(i)) return true;
+        return false;
+    }
+    bool any_cue(sig s) const {
+        return any([&](std::size_t i) { return orig(i) == s; });
+    }
+
+    // §4.1.10: a stripped collision (tu tu, treo co, nhay lau) needs a desire/intent/past word just
+    // before it, or a method or ideation word in the same message.
+    void collision_context() {
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            if (!(ent(i).flags & f_ctx) || !hits_[i].stripped_only) continue;
+            const bool ok = any([&](std::size_t j) {
+                if (j == i) return false;
+                if (orig(j) == sig::DES)
+                    return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 2 &&
+                           t_.toks[hits_[j].begin].clause == t_.toks[hits_[i].begin].clause;
+                return msg(j) == msg(i) && in(orig(j), {sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K}) &&
+                       !(ent(j).flags & f_ctx);
+            });
+            if (!ok) {
+                fx_[i].alive = false;
+                rule("collision_without_context");
+            }
+        }
+    }
+
+    // §3.3.2 and §3.3.7: idioms, false friends and directed insults consume the risk words inside
+    // them. An intensifier plus a means/plan/capability cancels hyperbole idioms.
+    void consume() {
+        const bool cancel = any_cue(sig::INT) && any([&](std::size_t i) {
+                                return in(orig(i), {sig::M, sig::P, sig::K});
+                            });
+        for (std::size_t c = 0; c < hits_.size(); ++c) {
+            const sig cc = orig(c);
+            const bool consumer = cc == sig::HYP || cc == sig::FF || (ent(c).flags & f_consume);
+            if (!consumer || !fx_[c].alive) continue;
+            if (cc == sig::HYP && cancel) {
+                fx_[c].alive = false;
+                rule("hyperbole_cancelled");
+                continue;
+            }
+            for (std::size_t r = 0; r < hits_.size(); ++r) {
+                if (r == c || !fx_[r].alive || !contains(c, r)) continue;
+                const sig rc = orig(r);
+                const bool r_consumer = rc == sig::HYP || rc == sig::FF || (ent(r).flags & f_consume);
+                if (r_consumer && !(hits_[r].end - hits_[r].begin < hits_[c].end - hits_[c].begin)) continue;
+                // "Never hide a clear critical phrase": only a false friend may swallow an anchor.
+                if (rc == sig::A && cc != sig::FF) continue;
+                if (in(rc, {sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME})) continue;
+                fx_[r].alive = false;
+                rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : "directed_insult");
+            }
+        }
+    }
+
+    // A pattern inside a longer risk pattern adds nothing (tự tử inside muốn tự tử); a negator or a
+    // minimiser inside a risk phrase is part of it (pseudo-negation: không muốn sống, 不想活了).
+    void containment() {
+        for (std::size_t r = 0; r < hits_.size(); ++r) {
+            if (!fx_[r].alive) continue;
+            const sig rc = orig(r);
+            for (std::size_t o = 0; o < hits_.size(); ++o) {
+                if (o == r || !fx_[o].alive || is_cue(orig(o)) || !contains(o, r)) continue;
+                const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
+                if (in(rc, {sig::NEG, sig::NEGPOST, sig::MIN, sig::CON})) {
+                    fx_[r].alive = false;
+                    if (rc == sig::NEG) rule("pseudo_negation");
+                    break;
+                }
+                if (!is_cue(rc) && len_r < len_o) {
+                    fx_[r].alive = false;
+                    break;
+                }
+            }
+        }
+    }
+
+    // Contrast words (but, nhưng, 但是) end a negation scope like punctuation does.
+    void split_clauses() {
+        std::vector<std::uint32_t> starts;
+        for (std::size_t i = 0; i < hits_.size(); ++i)
+            if (fx_[i].alive && orig(i) == sig::CON) starts.push_back(hits_[i].begin);
+        std::sort(starts.begin(), starts.end());
+        clause_.resize(t_.toks.size());
+        std::uint32_t bump = 0;
+        std::size_t s = 0;
+        for (std::uint32_t i = 0; i < t_.toks.size(); ++i) {
+            while (s < starts.size() && starts[s] <= i) {
+                ++bump;
+                ++s;
+            }
+            // Both parts only grow along the text, so equal sums mean the same clause.
+            clause_[i] = t_.toks[i].clause + bump;
+        }
+    }
+
+    bool ends_clause(std::size_t j) const {
+        const auto e = hits_[j].end;
+        return e >= t_.toks.size() || clause_[e] != clause_[e - 1];
+    }
+
+    bool cue_in_clause(sig s, std::uint32_t cl) const {
+        return any([&](std::size_t j) { return orig(j) == s && clause(j) == cl; });
+    }
+    bool cue_in_msg(sig s, std::uint32_t m) const {
+        return any([&](std::size_t j) { return orig(j) == s && msg(j) == m; });
+    }
+
+    void modifiers() {
+        const bool ident = any_cue(sig::IDENT);
+        const bool cancel_hyp = any_cue(sig::INT) && any([&](std::size_t i) {
+                                    return in(orig(i), {sig::M, sig::P, sig::K});
+                                });
+        std::vector<char> neg_candidate(hits_.size(), 0);
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            auto& f = fx_[i];
+            if (!f.alive || is_cue(orig(i))) continue;
+            const sig c = orig(i);
+            const auto cl = clause(i);
+            const auto m = msg(i);
+            const auto& e = ent(i);
+            // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
+            if (c != sig::H && c != sig::L && c != sig::N) {
+                const bool framed =
+                    any([&](std::size_t j) {
+                        return orig(j) == sig::FRAME && clause(j) == cl &&
+                               ((ent(j).flags & f_strong) || (e.flags & f_topic));
+                    }) ||
+                    (t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m));
+                if (framed && !ident) {
+                    f.weight = 0;
+                    rule("frame");
+                    continue;
+                }
+            }
+            // 2. Hyperbole-prone words (kms, muốn chết, 想死) next to laughter or a school worry.
+            if ((e.flags & f_hyp) && !cancel_hyp) {
+                const bool joking = cue_in_msg(sig::LAUGH, m) || any([&](std::size_t j) {
+                                        return clause(j) == cl &&
+                                               ((orig(j) == sig::N && (ent(j).flags & f_everyday)) ||
+                                                orig(j) == sig::HYP);
+                                    });
+                if (joking) {
+                    f.cls = sig::N;
+                    f.weight = 2;
+                    rule("hyperbole");
+                    continue;
+                }
+            }
+            // 5. Past / history: a past attempt is high, not critical, unless it is happening again.
+            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M}) && cue_in_clause(sig::PAST, cl) &&
+                !cue_in_clause(sig::O, cl)) {
+                if (c == sig::M) {
+                    f.weight = 0;
+                } else {
+                    f.cls = sig::H;
+                    f.weight = 6;
+                }
+                rule("past");
+                continue;
+            }
+            // 4. Negation (NegEx-style scope), decided after the overrides below are known.
+            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V})) {
+                const bool negated = any([&](std::size_t j) {
+                    if (orig(j) == sig::NEG) {
+                        // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
+                        if (hits_[j].begin >= hits_[i].begin || clause(j) != cl) return false;
+                        const auto dist = hits_[j].end >= hits_[i].begin ? 0u : hits_[i].begin - hits_[j].end;
+                        return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u);
+                    }
+                    if (orig(j) == sig::NEGPOST) return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
+                    return false;
+                });
+                if (negated) neg_candidate[i] = 1;
+            }
+        }
+        // Overrides (§3.3.4): capability, or an un-negated means/plan/anchor anywhere in the window,
+        // means the denial is not believed.
+        const bool override_neg = any_cue(sig::K) || any([&](std::size_t j) {
+                                      return !neg_candidate[j] && fx_[j].weight > 0 &&
+                                             in(fx_[j].cls, {sig::M, sig::P, sig::A}) && orig(j) == fx_[j].cls;
+                                  });
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            if (!neg_candidate[i]) continue;
+            if (override_neg) {
+                rule("negation_overridden");
+                continue;
+            }
+            auto& f = fx_[i];
+            f.negated = true;
+            const sig c = orig(i);
+            if (c == sig::A || c == sig::I) {
+                const auto m = msg(i);
+                const bool minimised = cue_in_msg(sig::MIN, m) || any([&](std::size_t j) {
+                                           return orig(j) == sig::N && msg(j) == m && fx_[j].weight > 0;
+                                       });
+                if (minimised) {
+                    f.cls = sig::N;
+                    f.weight = 2;
+                    rule("denial_minimised");
+                } else {
+                    // Denials of intent are not reliable evidence (Zaher et al. 2016): stay high.
+                    f.cls = sig::H;
+                    f.weight = 6;
+                    rule("denial");
+                }
+            } else {
+                f.weight = 0;
+                rule("negated");
+            }
+        }
+    }
+
+    // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan.
+    void everyday_time() {
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            if (!fx_[i].alive || orig(i) != sig::P || !(ent(i).flags & f_time) || fx_[i].weight == 0) continue;
+            const auto cl = clause(i);
+            const bool everyday = any([&](std::size_t j) {
+                return clause(j) == cl && (ent(j).flags & f_everyday);
+            });
+            const bool risk = any([&](std::size_t j) {
+                return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, {sig::A, sig::I, sig::M, sig::SH});
+            });
+            if (everyday && !risk) {
+                fx_[i].weight = 0;
+                rule("everyday_time");
+            }
+        }
+    }
+
+    assessment decide() {
+        std::array<int, sig_count> cmax{};
+        std::uint32_t psubs = 0;
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            const auto& f = fx_[i];
+            if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
+            if (f.cls == sig::P) {
+                psubs |= ent(i).flags & p_subtypes;
+                continue;
+            }
+            auto& slot = cmax[static_cast<std::size_t>(f.cls)];
+            slot = std::max(slot, f.weight);
+        }
+        auto w = [&](sig s) -> int& { return cmax[static_cast<std::size_t>(s)]; };
+        const bool core = w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) ||
+                          w(sig::T) || w(sig::C) || w(sig::X);
+        const int nsub = std::popcount(psubs);
+        const bool conditional_ok = core || nsub >= 2;
+        const int p = conditional_ok ? 4 * nsub : 0;
+        if (!conditional_ok) w(sig::K) = 0;
+        if (!(w(sig::S) || w(sig::V) || w(sig::T) || w(sig::SH) || w(sig::C))) w(sig::O) = 0;
+        if (!core) {
+            w(sig::W) = 0;
+            w(sig::J) = 0;
+        }
+        // Conditional classes that did not count carry no weight (nor category) in the answer.
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            auto& f = fx_[i];
+            if ((f.cls == sig::P || f.cls == sig::K) && !conditional_ok) f.weight = 0;
+            if (f.cls == sig::O && w(sig::O) == 0) f.weight = 0;
+            if ((f.cls == sig::W || f.cls == sig::J) && !core) f.weight = 0;
+        }
+        int risk = p;
+        for (sig s : {sig::A, sig::I, sig::M, sig::K, sig::SH, sig::J, sig::S, sig::V, sig::W, sig::T, sig::O, sig::C,
+                      sig::X})
+            risk += w(s);
+        const int crit = risk + (w(sig::D) > 0 ? 2 : 0);
+
+        assessment a;
+        a.score = risk + w(sig::D) + w(sig::N) + w(sig::H);
+        if (w(sig::A) > 0) {
+            a.lvl = level::critical;
+            rule("critical_anchor");
+        } else if (crit >= 9) {
+            a.lvl = level::critical;
+            if (w(sig::I) && (w(sig::M) || p || w(sig::K))) rule("ideation_plus_means_or_plan");
+            else if (w(sig::M) && p) rule("means_plus_plan");
+            else if (nsub >= 2) rule("preparation_and_farewell");
+            else if ((w(sig::S) || w(sig::V) || w(sig::T) || w(sig::C) || w(sig::SH)) && w(sig::O)) rule("ongoing_abuse");
+            else rule("score_critical");
+        } else if (w(sig::I) || w(sig::SH) || w(sig::S) || w(sig::V) || w(sig::T) || w(sig::C) || w(sig::X) ||
+                   w(sig::H) || crit >= 6) {
+            a.lvl = level::high;
+        } else if (w(sig::D) || w(sig::N) || a.score >= 2) {
+            a.lvl = level::normal;
+        } else {
+            a.lvl = level::low;
+        }
+
+        // Categories and matches, most urgent first.
+        std::vector<std::size_t> order;
+        for (std::size_t i = 0; i < hits_.size(); ++i)
+            if (fx_[i].alive) order.push_back(i);
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+            const bool cx = is_cue(fx_[x].cls), cy = is_cue(fx_[y].cls);
+            if (cx != cy) return cy;
+            if (fx_[x].weight != fx_[y].weight) return fx_[x].weight > fx_[y].weight;
+            return rank(fx_[x].cls) < rank(fx_[y].cls);
+        });
+        bool service = false;
+        for (auto i : order) {
+            const auto& e = ent(i);
+            const auto& f = fx_[i];
+            if (f.weight > 0 && e.category != "-" &&
+                std::find(a.categories.begin(), a.categories.end(), e.category) == a.categories.end())
+                a.categories.push_back(e.category);
+            if (e.category == "service") service = true;
+            if (orig(i) == sig::TP) a.third_party = true;
+            match mt;
+            mt.term = e.pattern;
+            for (auto k = hits_[i].begin; k < hits_[i].end; ++k) {
+                if (!mt.text.empty()) mt.text.push_back(' ');
+                mt.text.append(t_.text, t_.toks[k].text_begin, t_.toks[k].text_len);
+            }
+            mt.category = e.category;
+            mt.signal_class = std::string(sig_name(f.cls));
+            mt.weight = f.weight;
+            mt.language = e.language;
+            mt.negated = f.negated;
+            a.matches.push_back(std::move(mt));
+        }
+        if (a.categories.empty() && service) a.categories.push_back("service");
+        if (a.third_party) rule("third_party");
+        a.rules = std::move(rules_);
+        return a;
+    }
+};
+
+assessment analyse(const lexicon& lex, const tokens& t) { return analysis(lex, t).run(); }
+
+assessment fail_high(std::string why) {
+    assessment a;
+    a.lvl = level::high;
+    a.score = 6;
+    a.rules.push_back(std::move(why));
+    return a;
+}
+
+}  // namespace
+}  // namespace detail
+
+engine::engine(std::shared_ptr<const detail::lexicon> lex) : lex_(std::move(lex)) {}
+
+engine engine::load_blocking(const std::filesystem::path& lexicon_dir) {
+    return engine(detail::load_lexicon_blocking(lexicon_dir));
+}
+
+std::size_t engine::entry_count() const { return lex_->entries.size(); }
+
+assessment engine::assess(std::string_view text) const {
+    try {
+        const bool valid = detail::is_valid_utf8(text);
+        std::string repaired;
+        if (!valid) repaired = detail::repair_utf8(text);
+        detail::tokens t;
+        detail::tokenize(*lex_, valid ? text : std::string_view(repaired), 0, t, false);
+        auto a = detail::analyse(*lex_, t);
+        if (!valid) {
+            // Fail upward: text we cannot read properly is at least high.
+            if (a.lvl < level::high) a.lvl = level::high;
+            a.rules.push_back("invalid_utf8");
+        }
+        return a;
+    } catch (...) {
+        // Fail closed (§3.2.6): an engine error makes the message high, never low.
+        return detail::fail_high("engine_error");
+    }
+}
+
+assessment engine::assess_window(std::span<const std::string> recent_texts) const {
+    if (recent_texts.size() > window_messages) recent_texts = recent_texts.last(window_messages);
+    assessment best;
+    bool have = false;
+    for (const auto& text : recent_texts) {
+        auto a = assess(text);
+        if (!have || a.lvl >= best.lvl) {  // ties: the newest message explains the level
+            best = std::move(a);
+            have = true;
+        }
+    }
+    if (recent_texts.size() < 2) return best;
+    try {
+        // Sends split mid-sentence are read together; negation never crosses a send (§1 step 0).
+        detail::tokens t;
+        bool invalid = false;
+        for (std::size_t i = 0; i < recent_texts.size(); ++i) {
+            const auto& text = recent_texts[i];
+            if (detail::is_valid_utf8(text)) {
+                detail::tokenize(*lex_, text, static_cast<std::uint32_t>(i), t, false);
+            } else {
+                invalid = true;
+                detail::tokenize(*lex_, detail::repair_utf8(text), static_cast<std::uint32_t>(i), t, false);
+            }
+        }
+        auto w = detail::analyse(*lex_, t);
+        if (invalid && w.lvl < level::high) w.lvl = level::high;
+        if (w.lvl > best.lvl) {
+            w.rules.push_back("multi_send_window");
+            best = std::move(w);
+        }
+    } catch (...) {
+        if (best.lvl < level::high) return detail::fail_high("engine_error");
+    }
+    return best;
+}
+
+}  // namespace tamsu::triage

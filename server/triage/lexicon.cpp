@@ -1,0 +1,444 @@
+// Loads and validates the lexicon files (format: docs/triage.md "Lexicon files") and compiles every
+// pattern into the token trie. Errors name the file and line, because school IT edits these files.
+#include "server/triage/detail.hpp"
+#include "server/triage/normalize.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace tamsu::triage::detail {
+
+namespace {
+
+constexpr std::array<std::string_view, sig_count> sig_names{
+    "A", "I", "M", "P", "K", "SH", "J", "S", "V", "W", "T", "O", "C", "X", "H", "D", "N", "L",
+    "NEG", "NEGPOST", "MIN", "CON", "PAST", "TP", "FRAME", "IDENT", "INT", "HYP", "FF", "LAUGH", "DES",
+};
+
+constexpr std::array<int, sig_count> sig_weights{
+    10, 6, 5, 4, 4, 6, 4, 6, 6, 4, 5, 4, 5, 6, 6, 2, 2, 0,  // signal classes (triage-lexicon §3.1)
+    0,  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                 // cues
+};
+
+// Stable category codes, aligned with Child Helpline International's reasons for contact.
+constexpr std::array<std::string_view, 15> categories{
+    "suicide_self_harm", "violence",  "sexual_abuse", "bullying",         "family",
+    "mental_health",     "school",    "relationships", "substance",       "pregnancy",
+    "runaway_homeless",  "exploitation", "service",    "eating_disorder", "-",
+};
+
+constexpr std::size_t max_expansions = 4096;  // a pattern that expands further is almost surely a typo
+constexpr std::size_t max_steps = 24;         // keeps the matcher's walk bounded
+
+struct pitem {
+    std::string stripped;
+    std::string accent;
+    std::uint8_t gap = 0;
+    bool num = false;
+};
+using expansion = std::vector<pitem>;
+using expansions = std::vector<expansion>;
+
+[[noreturn]] void fail(const std::string& where, const std::string& why) { throw lexicon_error(where + ": " + why); }
+
+std::string trim(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return {};
+    const auto e = s.find_last_not_of(" \t\r");
+    return std::string(s.substr(b, e - b + 1));
+}
+
+std::vector<std::string> split_tabs(const std::string& line) {
+    std::vector<std::string> cols;
+    std::size_t b = 0;
+    while (true) {
+        const auto e = line.find('\t', b);
+        cols.push_back(trim(std::string_view(line).substr(b, e == std::string::npos ? std::string::npos : e - b)));
+        if (e == std::string::npos) break;
+        b = e + 1;
+    }
+    return cols;
+}
+
+class pattern_parser {
+public:
+    pattern_parser(const lexicon& lex, std::string where, std::string_view text)
+        : lex_(lex), where_(std::move(where)), s_(text) {}
+
+    expansions parse() {
+        auto out = parse_seq('\0');
+        if (i_ != s_.size()) fail(where_, "unexpected '" + std::string(1, s_[i_]) + "' in pattern");
+        return out;
+    }
+
+private:
+    const lexicon& lex_;
+    std::string where_;
+    std::string_view s_;
+    std::size_t i_ = 0;
+
+    static bool special(char c) {
+        return c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == '|' || c == '~' || c == '<' || c == '?';
+    }
+
+    expansions product(const expansions& a, const expansions& b) {
+        expansions out;
+        if (a.size() * b.size() > max_expansions)
+            fail(where_, "pattern expands to more than " + std::to_string(max_expansions) + " phrases");
+        for (const auto& x : a)
+            for (const auto& y : b) {
+                auto z = x;
+                z.insert(z.end(), y.begin(), y.end());
+                out.push_back(std::move(z));
+            }
+        return out;
+    }
+
+    expansions literal(std::string_view text) {
+        std::vector<raw_token> raw;
+        split_raw(&lex_, text, 0, raw);
+        expansion e;
+        std::string acc, str;
+        for (const auto& r : raw) {
+            if (r.kind == raw_kind::quote) continue;
+            accent_and_strip(r.text, acc, str);
+            e.push_back(pitem{str, acc, 0, false});
+        }
+        return {e};
+    }
+
+    expansions parse_seq(char closing) {
+        expansions cur{expansion{}};
+        while (i_ < s_.size()) {
+            const char c = s_[i_];
+            if (c == ' ') {
+                ++i_;
+            } else if (c == '|' || c == ')' || c == ']') {
+                if (closing == '\0') fail(where_, "unbalanced '" + std::string(1, c) + "' in pattern");
+                return cur;
+            } else if (c == '(' || c == '[') {
+                ++i_;
+                const char close = c == '(' ? ')' : ']';
+                expansions alts;
+                if (c == '[') alts.push_back({});
+                while (true) {
+                    auto part = parse_seq(close);
+                    if (part.size() == 1 && part[0].empty()) fail(where_, "empty alternative in pattern");
+                    alts.insert(alts.end(), part.begin(), part.end());
+                    if (i_ >= s_.size()) fail(where_, std::string("missing '") + close + "' in pattern");
+                    if (s_[i_] == '|') {
+                        ++i_;
+                        continue;
+                    }
+                    if (s_[i_] != close) fail(where_, std::string("expected '") + close + "' in pattern");
+                    ++i_;
+                    if (i_ < s_.size() && s_[i_] == '?') {  // (a|b)? is the same as [a|b]
+                        ++i_;
+                        if (c == '(') alts.push_back({});
+                    }
+                    break;
+                }
+                cur = product(cur, alts);
+            } else if (c == '~') {
+                ++i_;
+                int n = 0;
+                const auto* b = s_.data() + i_;
+                auto [p, ec] = std::from_chars(b, s_.data() + s_.size(), n);
+                if (ec != std::errc{} || n < 1 || n > 8) fail(where_, "a gap is written ~N with N from 1 to 8");
+                i_ += static_cast<std::size_t>(p - b);
+                cur = product(cur, {{pitem{{}, {}, static_cast<std::uint8_t>(n), false}}});
+            } else if (c == '?') {
+                fail(where_, "'?' must follow a closing parenthesis");
+            } else if (c == '<') {
+                if (s_.substr(i_, 5) != "<num>") fail(where_, "unknown placeholder (only <num> exists)");
+                i_ += 5;
+                cur = product(cur, {{pitem{{}, {}, 0, true}}});
+            } else {
+                const auto b = i_;
+                while (i_ < s_.size() && !special(s_[i_])) ++i_;
+                cur = product(cur, literal(s_.substr(b, i_ - b)));
+            }
+        }
+        if (closing != '\0') fail(where_, std::string("missing '") + closing + "' in pattern");
+        return cur;
+    }
+};
+
+class loader {
+public:
+    explicit loader(lexicon& lex) : lex_(lex) {
+        lex_.nodes.emplace_back();  // root
+    }
+
+    void load_t2s(const std::filesystem::path& file) {
+        for_lines(file, [&](const std::string& where, const std::string& line) {
+            auto cols = split_tabs(line);
+            if (cols.size() < 2) fail(where, "expected 'traditional<TAB>simplified'");
+            auto a = single_cp(where, cols[0]);
+            auto b = single_cp(where, cols[1]);
+            lex_.t2s[a] = b;
+        });
+    }
+
+    void load_entries(const std::filesystem::path& file) {
+        std::string language = file.stem().string();
+        std::vector<std::pair<std::string, std::string>> macros;
+        for_lines(file, [&](const std::string& where, const std::string& line) {
+            if (line.starts_with("@")) {
+                directive(where, line, language, macros);
+                return;
+            }
+            auto cols = split_tabs(line);
+            if (cols.size() < 3) fail(where, "expected at least 3 columns: pattern<TAB>class<TAB>category");
+            if (cols.size() > 5) fail(where, "too many columns (pattern, class, category, weight, flags)");
+            entry e;
+            e.pattern = cols[0];
+            e.language = language;
+            e.file = file.filename().string();
+            e.line = line_;
+            e.cls = parse_class(where, cols[1]);
+            e.category = cols[2];
+            if (std::find(categories.begin(), categories.end(), e.category) == categories.end())
+                fail(where, "unknown category '" + e.category + "'");
+            if (is_cue(e.cls) != (e.category == "-") && e.cls != sig::HYP && e.cls != sig::FF)
+                fail(where, is_cue(e.cls) ? "a cue class takes category '-'" : "a signal class needs a category");
+            e.weight = default_weight(e.cls);
+            if (cols.size() > 3 && !cols[3].empty() && cols[3] != "-") {
+                int w = 0;
+                auto [p, ec] = std::from_chars(cols[3].data(), cols[3].data() + cols[3].size(), w);
+                if (ec != std::errc{} || p != cols[3].data() + cols[3].size() || w < 0 || w > 20)
+                    fail(where, "weight must be an integer from 0 to 20, got '" + cols[3] + "'");
+                e.weight = w;
+            }
+            if (cols.size() > 4) e.flags = parse_flags(where, cols[4]);
+            if (e.cls == sig::P && std::popcount(e.flags & p_subtypes) != 1)
+                fail(where, "a P pattern needs exactly one sub-type flag: prep, note, farewell, time or place");
+            if (e.pattern.empty()) fail(where, "empty pattern");
+            std::string text = expand_macros(where, e.pattern, macros);
+            auto exps = pattern_parser(lex_, where, text).parse();
+            const auto id = static_cast<std::uint32_t>(lex_.entries.size());
+            lex_.entries.push_back(std::move(e));
+            for (auto& x : exps) insert(where, id, x);
+        });
+    }
+
+    void load_teencode(const std::filesystem::path& file) {
+        for_lines(file, [&](const std::string& where, const std::string& line) {
+            auto cols = split_tabs(line);
+            if (cols.size() < 2) fail(where, "expected 'token<TAB>expansion|expansion...'");
+            auto key = words(where, cols[0]);
+            if (key.size() != 1) fail(where, "the teencode token must be one word");
+            auto& list = lex_.teencode[key[0]];
+            std::size_t b = 0;
+            while (b <= cols[1].size()) {
+                auto e = cols[1].find('|', b);
+                if (e == std::string::npos) e = cols[1].size();
+                auto ws = words(where, std::string_view(cols[1]).substr(b, e - b));
+                if (ws.empty() || ws.size() > 3) fail(where, "an expansion has 1 to 3 words");
+                list.push_back(std::move(ws));
+                b = e + 1;
+            }
+        });
+    }
+
+private:
+    lexicon& lex_;
+    int line_ = 0;
+
+    template <class F>
+    void for_lines(const std::filesystem::path& file, F&& f) {
+        std::ifstream in(file, std::ios::binary);
+        const auto name = file.filename().string();
+        if (!in) fail(name, "cannot open " + file.string());
+        std::string line;
+        line_ = 0;
+        while (std::getline(in, line)) {
+            ++line_;
+            const auto where = name + ":" + std::to_string(line_);
+            if (!is_valid_utf8(line)) fail(where, "not valid UTF-8");
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM from Windows editors
+            const auto t = trim(line);
+            if (t.empty() || t.starts_with("#")) continue;
+            f(where, line);
+        }
+    }
+
+    char32_t single_cp(const std::string& where, const std::string& s) {
+        std::vector<raw_token> raw;
+        split_raw(nullptr, s, 0, raw);
+        if (raw.size() != 1 || raw[0].kind != raw_kind::han) fail(where, "expected one Chinese character, got '" + s + "'");
+        const auto& t = raw[0].text;
+        // Decode the single code point.
+        char32_t c = 0;
+        const auto b0 = static_cast<unsigned char>(t[0]);
+        if (t.size() == 3) c = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(t[1]) & 0x3Fu) << 6) | (static_cast<unsigned char>(t[2]) & 0x3Fu);
+        else if (t.size() == 4)
+            c = ((b0 & 0x07u) << 18) | ((static_cast<unsigned char>(t[1]) & 0x3Fu) << 12) |
+                ((static_cast<unsigned char>(t[2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(t[3]) & 0x3Fu);
+        else fail(where, "unsupported character '" + s + "'");
+        return c;
+    }
+
+    std::vector<std::string> words(const std::string& where, std::string_view s) {
+        std::vector<raw_token> raw;
+        split_raw(&lex_, s, 0, raw);
+        std::vector<std::string> out;
+        for (auto& r : raw) {
+            if (r.kind == raw_kind::quote) fail(where, "quotes are not allowed here");
+            out.push_back(std::move(r.text));
+        }
+        return out;
+    }
+
+    sig parse_class(const std::string& where, const std::string& s) {
+        for (std::size_t i = 0; i < sig_names.size(); ++i)
+            if (sig_names[i] == s) return static_cast<sig>(i);
+        fail(where, "unknown class '" + s + "'");
+    }
+
+    std::uint32_t parse_flags(const std::string& where, const std::string& s) {
+        std::uint32_t flags = 0;
+        std::stringstream ss(s);
+        std::string f;
+        while (std::getline(ss, f, ',')) {
+            f = trim(f);
+            if (f.empty() || f == "-") continue;
+            if (f == "hyp") flags |= f_hyp;
+            else if (f == "topic") flags |= f_topic;
+            else if (f == "ctx") flags |= f_ctx;
+            else if (f == "strong") flags |= f_strong;
+            else if (f == "consume") flags |= f_consume;
+            else if (f == "everyday") flags |= f_everyday;
+            else if (f == "accent") flags |= f_accent;
+            else if (f == "prep") flags |= f_prep;
+            else if (f == "note") flags |= f_note;
+            else if (f == "farewell") flags |= f_farewell;
+            else if (f == "time") flags |= f_time;
+            else if (f == "place") flags |= f_place;
+            else fail(where, "unknown flag '" + f + "'");
+        }
+        return flags;
+    }
+
+    void directive(
+        const std::string& where, const std::string& line, std::string& language,
+        std::vector<std::pair<std::string, std::string>>& macros
+    ) {
+        auto cols = split_tabs(line);
+        std::stringstream ss(cols[0]);
+        std::string word, name;
+        ss >> word;
+        if (word == "@language") {
+            ss >> language;
+            if (language.empty()) fail(where, "@language needs a code");
+            return;
+        }
+        if (word == "@define") {
+            ss >> name;
+            std::string rest;
+            std::getline(ss, rest);
+            if (cols.size() > 1) rest = cols[1];
+            rest = trim(rest);
+            if (name.empty() || rest.empty()) fail(where, "expected '@define NAME<TAB>alternatives'");
+            macros.emplace_back("{" + name + "}", "(" + rest + ")");
+            return;
+        }
+        fail(where, "unknown directive '" + word + "'");
+    }
+
+    std::string expand_macros(
+        const std::string& where, std::string text, const std::vector<std::pair<std::string, std::string>>& macros
+    ) {
+        for (int round = 0; round < 4; ++round) {
+            for (const auto& [k, v] : macros) {
+                std::size_t p = 0;
+                while ((p = text.find(k, p)) != std::string::npos) {
+                    text.replace(p, k.size(), v);
+                    p += v.size();
+                }
+            }
+        }
+        if (auto p = text.find('{'); p != std::string::npos) {
+            const auto e = text.find('}', p);
+            fail(where, "unknown macro '" + text.substr(p, e == std::string::npos ? std::string::npos : e - p + 1) + "'");
+        }
+        return text;
+    }
+
+    std::uint32_t intern(vocab_map& v, const std::string& s) {
+        auto [it, inserted] = v.try_emplace(s, static_cast<std::uint32_t>(v.size() + 2));
+        return it->second;
+    }
+
+    void insert(const std::string& where, std::uint32_t entry_id, const expansion& x) {
+        // Merge adjacent gaps, refuse gaps at the ends.
+        expansion items;
+        for (const auto& it : x) {
+            if (it.gap != 0 && !items.empty() && items.back().gap != 0) {
+                items.back().gap = static_cast<std::uint8_t>(std::min(8, items.back().gap + it.gap));
+                continue;
+            }
+            items.push_back(it);
+        }
+        if (items.empty()) fail(where, "pattern has no words after normalisation");
+        if (items.front().gap != 0 || items.back().gap != 0) fail(where, "a pattern cannot start or end with a gap");
+        if (items.size() > max_steps) fail(where, "pattern is too long");
+        const auto& e = lex_.entries[entry_id];
+        if (items.size() == 1 && !is_cue(e.cls) && (e.cls == sig::A || e.cls == sig::I) &&
+            (items[0].stripped == "\xE6\xAD\xBB" || items[0].stripped == "\xE6\x9D\x80"))
+            fail(where, "a single character such as 死 or 杀 is never a keyword (too many harmless compounds)");
+        phrase ph;
+        ph.entry = entry_id;
+        std::uint32_t node = 0;
+        for (const auto& it : items) {
+            step st;
+            if (it.gap != 0) {
+                st.gap = it.gap;
+                auto& gaps = lex_.nodes[node].gaps;
+                auto g = std::find_if(gaps.begin(), gaps.end(), [&](const auto& p) { return p.first == it.gap; });
+                if (g != gaps.end()) {
+                    node = g->second;
+                } else {
+                    const auto child = static_cast<std::uint32_t>(lex_.nodes.size());
+                    lex_.nodes[node].gaps.emplace_back(it.gap, child);
+                    lex_.nodes.emplace_back();
+                    node = child;
+                }
+            } else {
+                st.sid = it.num ? number_id : intern(lex_.stripped_vocab, it.stripped);
+                st.aid = it.num ? unknown_id : intern(lex_.accent_vocab, it.accent);
+                const auto key = (static_cast<std::uint64_t>(node) << 32) | st.sid;
+                auto [edge, inserted] = lex_.edges.try_emplace(key, static_cast<std::uint32_t>(lex_.nodes.size()));
+                if (inserted) lex_.nodes.emplace_back();
+                node = edge->second;
+            }
+            ph.steps.push_back(st);
+        }
+        const auto pid = static_cast<std::uint32_t>(lex_.phrases.size());
+        lex_.phrases.push_back(std::move(ph));
+        lex_.nodes[node].phrases.push_back(pid);
+    }
+};
+
+}  // namespace
+
+std::string_view sig_name(sig s) { return sig_names[static_cast<std::size_t>(s)]; }
+int default_weight(sig s) { return sig_weights[static_cast<std::size_t>(s)]; }
+bool is_cue(sig s) { return static_cast<std::size_t>(s) >= static_cast<std::size_t>(sig::NEG); }
+
+std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir) {
+    auto lex = std::make_shared<lexicon>();
+    loader l(*lex);
+    // t2s first: the other files' Chinese is converted with it; teencode last: its expansions are
+    // looked up in the vocabulary the patterns built.
+    l.load_t2s(dir / "t2s.tsv");
+    for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv"}) l.load_entries(dir / f);
+    l.load_teencode(dir / "teencode.tsv");
+    return lex;
+}
+
+}  // namespace tamsu::triage::detail

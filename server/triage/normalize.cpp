@@ -1,0 +1,441 @@
+// Normalisation and tokenisation: triage-lexicon §1 steps 1-12, shared by the lexicon loader (so
+// patterns and messages go through exactly the same rules) and by the matcher.
+#include "server/triage/normalize.hpp"
+
+#include <utf8proc.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <memory>
+
+namespace tamsu::triage::detail {
+
+namespace {
+
+void append_utf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+}
+
+// Decodes valid UTF-8 (the caller validated it); a malformed byte becomes U+FFFD defensively.
+void decode(std::string_view s, std::vector<char32_t>& out) {
+    out.clear();
+    out.reserve(s.size());
+    const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
+    utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
+    while (left > 0) {
+        if (*p < 0x80) {
+            out.push_back(*p);
+            ++p;
+            --left;
+            continue;
+        }
+        utf8proc_int32_t c = 0;
+        auto n = utf8proc_iterate(p, left, &c);
+        if (n <= 0) {  // defensive: input is validated before it gets here
+            out.push_back(0xFFFD);
+            n = 1;
+        } else {
+            out.push_back(static_cast<char32_t>(c));
+        }
+        p += n;
+        left -= n;
+    }
+}
+
+// Vietnamese tone marks (combining) and their tone numbers; the quality marks (circumflex, breve,
+// horn) stay part of the letter. Numbers: 1 sắc, 2 huyền, 3 hỏi, 4 ngã, 5 nặng.
+int tone_of_mark(char32_t m) {
+    switch (m) {
+    case 0x0301: return 1;
+    case 0x0300: return 2;
+    case 0x0309: return 3;
+    case 0x0303: return 4;
+    case 0x0323: return 5;
+    default: return 0;
+    }
+}
+
+struct cp_info {
+    char32_t accent = 0;  // the letter without its tone mark
+    std::uint8_t tone = 0;
+    char strip = 0;  // ASCII base letter, 0 if none
+};
+
+// Latin-1 supplement, Latin Extended-A/B and Latin Extended Additional (all Vietnamese letters).
+struct cp_table {
+    std::array<cp_info, 0x250> low{};
+    std::array<cp_info, 0x100> ext{};  // U+1E00..U+1EFF
+
+    cp_table() {
+        for (char32_t c = 0x80; c < 0x250; ++c) low[c] = compute(c);
+        for (char32_t c = 0; c < 0x100; ++c) ext[c] = compute(0x1E00 + c);
+    }
+
+    static cp_info compute(char32_t c) {
+        cp_info info{c, 0, 0};
+        if (c == 0x0111 || c == 0x0110 || c == 0x00F0 || c == 0x00D0) {  // đ Đ ð Ð (look-alike, §1 step 3)
+            info.accent = 0x0111;
+            info.strip = 'd';
+            return info;
+        }
+        utf8proc_int32_t buf[8];
+        int last = 0;
+        auto n = utf8proc_decompose_char(
+            static_cast<utf8proc_int32_t>(c), buf, 8, static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE), &last
+        );
+        if (n <= 1) return info;
+        std::string rest;
+        append_utf8(rest, static_cast<char32_t>(buf[0]));
+        bool has_quality = false;
+        for (int i = 1; i < n; ++i) {
+            const auto m = static_cast<char32_t>(buf[i]);
+            if (int t = tone_of_mark(m); t != 0) {
+                info.tone = static_cast<std::uint8_t>(t);
+            } else {
+                append_utf8(rest, m);
+                has_quality = true;
+            }
+        }
+        if (has_quality) {
+            std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> composed(
+                utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(rest.c_str())), &std::free
+            );
+            std::vector<char32_t> cps;
+            decode(reinterpret_cast<const char*>(composed.get()), cps);
+            info.accent = cps.empty() ? c : cps[0];
+        } else {
+            info.accent = static_cast<char32_t>(buf[0]);
+        }
+        if (buf[0] < 0x80) info.strip = static_cast<char>(buf[0]);
+        return info;
+    }
+
+    const cp_info* find(char32_t c) const {
+        if (c >= 0x80 && c < 0x250) return &low[c];
+        if (c >= 0x1E00 && c < 0x1F00) return &ext[c - 0x1E00];
+        return nullptr;
+    }
+};
+
+const cp_table& table() {
+    static const cp_table t;  // thread-safe initialisation (C++11 magic statics)
+    return t;
+}
+
+bool is_han(char32_t c) {
+    return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0x20000 && c <= 0x2FFFF) || (c >= 0x3040 && c <= 0x30FF) || (c >= 0xAC00 && c <= 0xD7AF);
+}
+
+bool is_emoji(char32_t c) {
+    return (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) || (c >= 0x2B00 && c <= 0x2BFF) ||
+           c == 0x2620 || c == 0x2764;
+}
+
+bool is_skin_tone(char32_t c) { return c >= 0x1F3FB && c <= 0x1F3FF; }
+
+bool is_word_char(char32_t c) {
+    if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    if (is_han(c) || is_emoji(c)) return false;
+    switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ND: return true;
+    default: return false;
+    }
+}
+
+bool is_letter(char32_t c) { return is_word_char(c) && !(c >= '0' && c <= '9'); }
+
+bool is_boundary(char32_t c) {
+    switch (c) {
+    case ',': case ';': case '!': case '?': case ':': case '.': case '\n': case '\r': case '\t':
+    case '(': case ')': case '[': case ']': case 0x2026: case 0x3002: case 0xFF0C: case 0x3001:
+    case 0xFF1B: case 0xFF01: case 0xFF1F: case 0xFF1A: case 0xFF0E:
+        return true;
+    default: return false;
+    }
+}
+
+bool is_quote(char32_t c) {
+    switch (c) {
+    case '"': case 0x201C: case 0x201D: case 0x201E: case 0x300C: case 0x300D: case 0x300E: case 0x300F:
+    case 0x00AB: case 0x00BB: case 0x2018: case '\'': case 0x2019: case 0x02BC: case '`':
+        return true;
+    default: return false;
+    }
+}
+
+bool is_apostrophe(char32_t c) { return c == '\'' || c == 0x2019 || c == 0x02BC || c == '`'; }
+
+bool is_join_sep(char32_t c) {
+    return c == '-' || c == '_' || c == '*' || c == 0x00B7 || c == '/' || c == '.' || c == ' ' || c == '~' ||
+           c == '+' || c == '|' || c == 0x2010 || c == 0x2013 || c == 0x2014;
+}
+
+}  // namespace
+
+void append_cp(std::string& out, char32_t c) { append_utf8(out, c); }
+
+void accent_and_strip(std::string_view word, std::string& accent_key, std::string& stripped) {
+    accent_key.clear();
+    stripped.clear();
+    int tone = 0;
+    const auto& tab = table();
+    std::size_t i = 0;
+    while (i < word.size()) {
+        const auto b = static_cast<unsigned char>(word[i]);
+        if (b < 0x80) {
+            accent_key.push_back(static_cast<char>(b));
+            stripped.push_back(static_cast<char>(b));
+            ++i;
+            continue;
+        }
+        utf8proc_int32_t c = 0;
+        auto n = utf8proc_iterate(
+            reinterpret_cast<const utf8proc_uint8_t*>(word.data() + i), static_cast<utf8proc_ssize_t>(word.size() - i), &c
+        );
+        if (n <= 0) {  // defensive: callers pass validated text
+            ++i;
+            continue;
+        }
+        i += static_cast<std::size_t>(n);
+        if (const auto* info = tab.find(static_cast<char32_t>(c))) {
+            append_utf8(accent_key, info->accent);
+            if (info->tone != 0) tone = info->tone;
+            if (info->strip != 0) {
+                stripped.push_back(info->strip);
+            } else {
+                append_utf8(stripped, static_cast<char32_t>(c));
+            }
+        } else if (tone_of_mark(static_cast<char32_t>(c)) != 0) {  // a stray combining tone mark
+            tone = tone_of_mark(static_cast<char32_t>(c));
+        } else if (c >= 0x0300 && c <= 0x036F) {
+            append_utf8(accent_key, static_cast<char32_t>(c));
+        } else {
+            append_utf8(accent_key, static_cast<char32_t>(c));
+            append_utf8(stripped, static_cast<char32_t>(c));
+        }
+    }
+    if (tone != 0) {
+        // Tone kept as a suffix, so the key is the same whatever vowel the mark sits on (hoà == hòa).
+        accent_key.push_back('\x01');
+        accent_key.push_back(static_cast<char>('0' + tone));
+    }
+}
+
+bool is_valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        utf8proc_int32_t c = 0;
+        auto n = utf8proc_iterate(
+            reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i), static_cast<utf8proc_ssize_t>(s.size() - i), &c
+        );
+        if (n <= 0) return false;
+        i += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::string repair_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            out.push_back(s[i++]);
+            continue;
+        }
+        utf8proc_int32_t c = 0;
+        auto n = utf8proc_iterate(
+            reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i), static_cast<utf8proc_ssize_t>(s.size() - i), &c
+        );
+        if (n <= 0) {
+            out.push_back(' ');  // a bad byte separates words; the rest is still triaged
+            ++i;
+        } else {
+            out.append(s.substr(i, static_cast<std::size_t>(n)));
+            i += static_cast<std::size_t>(n);
+        }
+    }
+    return out;
+}
+
+void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, std::vector<raw_token>& out) {
+    out.clear();
+    // Step 1 (NFKC + NFC), step 2 (default-ignorable code points: zero-width, soft hyphen, variation
+    // selectors) and step 4 (full Unicode case folding) in one utf8proc pass; ASCII needs only lower().
+    thread_local std::string buf;
+    thread_local std::vector<char32_t> cps;
+    const bool ascii = std::all_of(text.begin(), text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+    if (ascii) {
+        buf.assign(text);
+        for (auto& ch : buf)
+            if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+    } else {
+        utf8proc_uint8_t* mapped = nullptr;
+        const auto opts = static_cast<utf8proc_option_t>(
+            UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE
+        );
+        const auto n = utf8proc_map(
+            reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()), &mapped,
+            opts
+        );
+        if (n < 0) throw std::runtime_error("utf8proc_map failed");
+        buf.assign(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n));
+        std::free(mapped);
+    }
+    decode(buf, cps);
+
+    std::uint32_t clause = clause_start;
+    std::string word;
+    bool quoted = false;
+    // Step 6 letter joining needs to know what separated two words: exactly one join character
+    // ("c.h.e.t", "s-u-i", "k i l l") makes the next word joinable with the previous one.
+    int seps = 0;
+    bool hard = true;
+    bool word_joinable = false;
+
+    auto flush = [&] {
+        if (word.empty()) return;
+        raw_token t;
+        t.text = std::move(word);
+        word.clear();
+        t.clause = clause;
+        t.quoted = quoted;
+        t.kind = raw_kind::word;
+        t.joinable = word_joinable;
+        out.push_back(std::move(t));
+        seps = 0;
+        hard = false;
+    };
+    auto emit_single = [&](std::string s, raw_kind kind) {
+        flush();
+        raw_token t;
+        t.text = std::move(s);
+        t.clause = clause;
+        t.quoted = quoted;
+        t.kind = kind;
+        out.push_back(std::move(t));
+        hard = true;
+    };
+
+    const std::size_t n = cps.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        char32_t c = cps[i];
+        const char32_t next = i + 1 < n ? cps[i + 1] : 0;
+        const char32_t prev = i > 0 ? cps[i - 1] : 0;
+        if (is_word_char(c)) {
+            if (word.empty()) word_joinable = !hard && seps == 1;
+            append_utf8(word, c);
+            continue;
+        }
+        if (c == 0x200D || is_skin_tone(c) || c == 0xFE0F || c == 0xFE0E) continue;  // keep emoji whole
+        if (is_apostrophe(c) && !word.empty() && is_letter(next)) continue;           // don't -> dont
+        if (c == '!' && !word.empty() && is_letter(prev) && is_letter(next)) {
+            word.push_back('!');  // leetspeak: k!ll (a '!' between two letters only, §1 step 7)
+            continue;
+        }
+        if ((c == '@' || c == '$') && (!word.empty() || is_letter(next))) {
+            if (word.empty()) word_joinable = !hard && seps == 1;
+            word.push_back(static_cast<char>(c));  // leetspeak: @, $ inside a word
+            continue;
+        }
+        if ((c == ':' || c == '=' || c == ';') &&
+            (next == ')' || next == '(' || (next == 'd' && !is_letter(i + 2 < n ? cps[i + 2] : 0)))) {
+            // Emoticons: ":)", "=)))" (Vietnamese laughter), ":(" -> one token each.
+            // ":)" alone is often a bitter smile; ":))" and longer is laughter.
+            const std::size_t from = i + 1;
+            ++i;
+            while (i + 1 < n && cps[i + 1] == next) ++i;
+            const bool many = i > from;
+            emit_single(next == '(' ? ":(" : (many ? ":))" : ":)"), raw_kind::emoji);
+            continue;
+        }
+        if (is_han(c)) {
+            char32_t h = c;
+            if (lex != nullptr) {
+                if (auto it = lex->t2s.find(h); it != lex->t2s.end()) h = it->second;
+            }
+            std::string enc;
+            append_utf8(enc, h);
+            // Step 8 for Chinese: an identical Han character repeated 3+ times counts once.
+            if (word.empty() && out.size() >= 2) {
+                const auto& a = out[out.size() - 1];
+                const auto& b = out[out.size() - 2];
+                if (a.kind == raw_kind::han && b.kind == raw_kind::han && a.text == enc && b.text == enc) continue;
+            }
+            emit_single(std::move(enc), raw_kind::han);
+            continue;
+        }
+        if (is_emoji(c)) {
+            std::string enc;
+            append_utf8(enc, c);
+            emit_single(std::move(enc), raw_kind::emoji);
+            continue;
+        }
+        if (is_quote(c)) {
+            flush();
+            raw_token t;
+            t.kind = raw_kind::quote;
+            t.clause = clause;
+            out.push_back(std::move(t));
+            quoted = !quoted;
+            hard = true;
+            continue;
+        }
+        if (c == '.' && is_word_char(prev) && is_word_char(next)) {
+            flush();  // "c.h.ế.t", "e.g": a separator inside letters, not the end of a sentence
+            ++seps;
+            continue;
+        }
+        if (is_boundary(c)) {
+            flush();
+            ++clause;
+            hard = true;
+            continue;
+        }
+        if (is_join_sep(c)) {
+            flush();
+            ++seps;
+            continue;
+        }
+        flush();  // any other symbol separates words
+        hard = true;
+    }
+    flush();
+
+    // An unmatched quote mark (an apostrophe, a typo) must not hide the rest of the message.
+    if (quoted) {
+        for (auto it = out.rbegin(); it != out.rend(); ++it) {
+            if (it->kind == raw_kind::quote) break;
+            it->quoted = false;
+        }
+    }
+}
+
+}  // namespace tamsu::triage::detail

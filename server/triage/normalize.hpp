@@ -1,0 +1,31 @@
+// Normalisation steps shared by the lexicon loader and the matcher (triage-lexicon §1).
+#pragma once
+
+#include "server/triage/detail.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tamsu::triage::detail {
+
+enum class raw_kind : std::uint8_t { word, han, emoji, quote };
+
+// A token after Unicode normalisation and splitting, before candidate readings are generated.
+struct raw_token {
+    std::string text;
+    std::uint32_t clause = 0;
+    raw_kind kind = raw_kind::word;
+    bool quoted = false;
+    bool joinable = false;  // separated from the previous word by exactly one join character
+};
+
+// Steps 1-6 and 11: NFKC/NFC, invisible characters, case folding, Traditional -> Simplified
+// (when `lex` is given), emoji as tokens, punctuation as clause boundaries, Han characters one token
+// each. `text` must be valid UTF-8.
+void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, std::vector<raw_token>& out);
+
+void append_cp(std::string& out, char32_t c);
+
+}  // namespace tamsu::triage::detail

@@ -1,0 +1,500 @@
+// Candidate readings of each token (triage-lexicon §1 steps 6-10) and the trie matcher.
+//
+// Normalisation of student text is not solved (ViLexNorm: ~58 % error reduction at best), so a token
+// is never rewritten once: it keeps its own reading and gains candidates (squashed, leet, Telex/VNI,
+// old teencode letters, teencode table, joined letters). A candidate is kept only when it is a word
+// of the lexicon, so candidates can add matches but never invent noise.
+#include "server/triage/detail.hpp"
+#include "server/triage/normalize.hpp"
+
+#include <algorithm>
+
+namespace tamsu::triage::detail {
+
+namespace {
+
+std::size_t cp_count(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; })
+    );
+}
+
+// Splits UTF-8 into code point strings (cheap: tokens are short).
+void cps_of(std::string_view s, std::vector<std::string_view>& out) {
+    out.clear();
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t j = i + 1;
+        while (j < s.size() && (static_cast<unsigned char>(s[j]) & 0xC0) == 0x80) ++j;
+        out.push_back(s.substr(i, j - i));
+        i = j;
+    }
+}
+
+bool has_run3(std::string_view s) {
+    // Byte-level is enough to detect a run of the same ASCII letter; multi-byte letters are checked
+    // by squash() itself.
+    thread_local std::vector<std::string_view> cps;
+    cps_of(s, cps);
+    for (std::size_t i = 2; i < cps.size(); ++i)
+        if (cps[i] == cps[i - 1] && cps[i] == cps[i - 2]) return true;
+    return false;
+}
+
+std::string squash(std::string_view s, std::size_t keep) {
+    thread_local std::vector<std::string_view> cps;
+    cps_of(s, cps);
+    std::string out;
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < cps.size(); ++i) {
+        run = (i > 0 && cps[i] == cps[i - 1]) ? run + 1 : 1;
+        if (run <= keep) out.append(cps[i]);
+    }
+    return out;
+}
+
+bool is_ascii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y'; }
+
+// Telex typed with the input method off: "cheets" -> chết, "tuwj" -> tự, "ddau" -> đau, "khoong" -> không.
+// Returns the accent key and the stripped form; empty when the word does not look like Telex.
+bool telex_decode(std::string_view w, std::string& key, std::string& stripped) {
+    if (w.size() < 2 || w.size() > 9) return false;
+    int tone = 0;
+    std::string_view body = w;
+    const char last = w.back();
+    const bool vowel_before = std::any_of(w.begin(), w.end() - 1, is_vowel);
+    if (vowel_before) {
+        switch (last) {
+        case 's': tone = 1; break;
+        case 'f': tone = 2; break;
+        case 'r': tone = 3; break;
+        case 'x': tone = 4; break;
+        case 'j': tone = 5; break;
+        default: break;
+        }
+    }
+    if (tone != 0) body.remove_suffix(1);
+    key.clear();
+    stripped.clear();
+    bool changed = tone != 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        const char n = i + 1 < body.size() ? body[i + 1] : '\0';
+        if (c == 'd' && n == 'd') {
+            append_cp(key, 0x0111);
+            stripped.push_back('d');
+            ++i;
+            changed = true;
+        } else if ((c == 'a' || c == 'e' || c == 'o') && n == c) {
+            append_cp(key, c == 'a' ? 0x00E2 : c == 'e' ? 0x00EA : 0x00F4);
+            stripped.push_back(c);
+            ++i;
+            changed = true;
+        } else if ((c == 'a' || c == 'o' || c == 'u') && n == 'w') {
+            append_cp(key, c == 'a' ? 0x0103 : c == 'o' ? 0x01A1 : 0x01B0);
+            stripped.push_back(c);
+            ++i;
+            changed = true;
+        } else if (c == 'u' && n == 'o' && i + 2 < body.size() && body[i + 2] == 'w') {
+            append_cp(key, 0x01B0);  // "uow" -> ươ
+            append_cp(key, 0x01A1);
+            stripped += "uo";
+            i += 2;
+            changed = true;
+        } else if (c == 'w') {
+            return false;  // a stray w: English, not Telex
+        } else {
+            key.push_back(c);
+            stripped.push_back(c);
+        }
+    }
+    if (!changed) return false;
+    if (tone != 0) {
+        key.push_back('\x01');
+        key.push_back(static_cast<char>('0' + tone));
+    }
+    return true;
+}
+
+// VNI typed with the input method off: "che6t1" -> chết (6 = circumflex, 7 = horn, 8 = breve,
+// 9 = đ, 1-5 = tones sắc, huyền, hỏi, ngã, nặng).
+bool vni_decode(std::string_view w, std::string& key, std::string& stripped) {
+    if (w.size() < 2 || w.size() > 12) return false;
+    if (std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+    key.clear();
+    stripped.clear();
+    int tone = 0;
+    bool changed = false;
+    std::string letters;  // work on a small buffer of (letter, mark)
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        const char c = w[i];
+        if (c >= '1' && c <= '9') {
+            if (i == 0) return false;
+            changed = true;
+            if (c <= '5') {
+                tone = c - '0';
+                continue;
+            }
+            // A quality mark applies to the last matching letter.
+            auto pos = std::string::npos;
+            for (std::size_t j = letters.size(); j-- > 0;) {
+                const char l = letters[j];
+                if ((c == '6' && (l == 'a' || l == 'e' || l == 'o')) || (c == '7' && (l == 'o' || l == 'u')) ||
+                    (c == '8' && l == 'a') || (c == '9' && l == 'd')) {
+                    pos = j;
+                    break;
+                }
+            }
+            if (pos == std::string::npos) return false;
+            // The mark is stored as a control byte (0x16..0x19) right after its letter.
+            letters.insert(pos + 1, 1, static_cast<char>(c - '0' + 0x10));
+            continue;
+        }
+        if (!(c >= 'a' && c <= 'z')) return false;
+        letters.push_back(c);
+    }
+    if (!changed) return false;
+    for (std::size_t i = 0; i < letters.size(); ++i) {
+        const char l = letters[i];
+        if (l < 0x20) continue;
+        const char m = i + 1 < letters.size() && letters[i + 1] < 0x20 ? static_cast<char>(letters[i + 1] - 0x10) : 0;
+        stripped.push_back(l);
+        char32_t out = static_cast<unsigned char>(l);
+        if (m == 6) out = l == 'a' ? 0x00E2 : l == 'e' ? 0x00EA : 0x00F4;
+        if (m == 7) out = l == 'o' ? 0x01A1 : 0x01B0;
+        if (m == 8) out = 0x0103;
+        if (m == 9) out = 0x0111;
+        append_cp(key, out);
+    }
+    if (tone != 0) {
+        key.push_back('\x01');
+        key.push_back(static_cast<char>('0' + tone));
+    }
+    return true;
+}
+
+std::string leet(std::string_view w) {
+    std::string out(w);
+    for (auto& c : out) {
+        switch (c) {
+        case '0': c = 'o'; break;
+        case '1': c = 'i'; break;
+        case '3': c = 'e'; break;
+        case '4': c = 'a'; break;
+        case '5': c = 's'; break;
+        case '7': c = 't'; break;
+        case '@': c = 'a'; break;
+        case '$': c = 's'; break;
+        case '!': c = 'i'; break;
+        default: break;
+        }
+    }
+    return out;
+}
+
+bool looks_leet(std::string_view w) {
+    bool letter = false, sym = false;
+    for (char c : w) {
+        if (c >= 'a' && c <= 'z') letter = true;
+        if (c == '0' || c == '1' || c == '3' || c == '4' || c == '5' || c == '7' || c == '@' || c == '$' || c == '!')
+            sym = true;
+    }
+    return letter && sym;
+}
+
+bool is_number_like(std::string_view w) {
+    if (w.empty() || !(w[0] >= '0' && w[0] <= '9')) return false;
+    std::size_t i = 0;
+    while (i < w.size() && w[i] >= '0' && w[i] <= '9') ++i;
+    return w.size() - i <= 4;  // "20", "800mg", "5tr", "12h", "15t"
+}
+
+// Older teencode letter substitutions (ck -> ch, nk -> nh, j -> gi, w -> qu, f -> ph, z -> d/gi/v,
+// k -> c before a/o/u).
+void old_teencode(std::string_view w, std::vector<std::string>& out) {
+    out.clear();
+    if (w.find_first_of("kjwfz") == std::string_view::npos) return;
+    std::string a;
+    for (std::size_t i = 0; i < w.size(); ++i) {
+        const char c = w[i];
+        const char n = i + 1 < w.size() ? w[i + 1] : '\0';
+        if (c == 'c' && n == 'k') {
+            a += "ch";
+            ++i;
+        } else if (c == 'n' && n == 'k') {
+            a += "nh";
+            ++i;
+        } else if (c == 'k' && (n == 'a' || n == 'o' || n == 'u')) {
+            a += 'c';
+        } else if (c == 'j' && i == 0) {
+            a += "gi";
+        } else if (c == 'j') {
+            a += 'i';
+        } else if (c == 'w' && i == 0) {
+            a += "qu";
+        } else if (c == 'f') {
+            a += "ph";
+        } else if (c == 'z' && i == 0) {
+            a += 'd';
+        } else {
+            a += c;
+        }
+    }
+    if (a != w) out.push_back(a);
+    if (w[0] == 'z' && w.size() > 1) {
+        out.push_back("v" + a.substr(1));
+        out.push_back("gi" + a.substr(1));
+    }
+}
+
+struct form_builder {
+    const lexicon& lex;
+    tokens& out;
+    std::string acc, str;
+
+    sub make_sub(std::string_view w) {
+        accent_and_strip(w, acc, str);
+        sub s;
+        if (auto it = lex.stripped_vocab.find(std::string_view(str)); it != lex.stripped_vocab.end()) s.sid = it->second;
+        s.plain = str == w;
+        if (!s.plain) {
+            if (auto it = lex.accent_vocab.find(std::string_view(acc)); it != lex.accent_vocab.end()) {
+                s.aid = it->second;
+            } else {
+                // An accented spelling no lexicon word has (a tone typo, a half-typed word): compare
+                // it stripped, like a word typed without diacritics. Fail upward.
+                s.plain = true;
+            }
+        }
+        return s;
+    }
+
+    void add(const form& f, std::uint32_t first) {
+        for (std::uint32_t i = first; i < out.forms.size(); ++i) {
+            const auto& g = out.forms[i];
+            if (g.n == f.n && g.span == f.span &&
+                std::equal(g.subs.begin(), g.subs.begin() + g.n, f.subs.begin(), [](const sub& x, const sub& y) {
+                    return x.sid == y.sid && x.aid == y.aid && x.plain == y.plain;
+                }))
+                return;
+        }
+        out.forms.push_back(f);
+    }
+
+    void add_word(std::string_view w, std::uint32_t first, bool base) {
+        form f;
+        f.n = 1;
+        f.subs[0] = make_sub(w);
+        if (base || f.subs[0].sid != unknown_id) add(f, first);
+    }
+
+    void add_teencode(std::string_view w, std::uint32_t first) {
+        auto it = lex.teencode.find(w);
+        if (it == lex.teencode.end()) return;
+        for (const auto& exp : it->second) {
+            form f;
+            f.n = static_cast<std::uint8_t>(std::min<std::size_t>(exp.size(), 3));
+            for (std::size_t i = 0; i < f.n; ++i) f.subs[i] = make_sub(exp[i]);
+            add(f, first);
+        }
+    }
+
+    void add_decoded(const std::string& key, const std::string& stripped, std::uint32_t first) {
+        auto a = lex.accent_vocab.find(std::string_view(key));
+        auto s = lex.stripped_vocab.find(std::string_view(stripped));
+        if (a == lex.accent_vocab.end() || s == lex.stripped_vocab.end()) return;
+        form f;
+        f.n = 1;
+        f.subs[0] = sub{s->second, a->second, false};
+        add(f, first);
+    }
+
+    void word_forms(std::string_view w, std::uint32_t first) {
+        add_word(w, first, true);
+        std::string squashed1, squashed2;
+        const bool run3 = has_run3(w);
+        if (run3) {
+            squashed1 = squash(w, 1);
+            squashed2 = squash(w, 2);
+            add_word(squashed1, first, false);
+            add_word(squashed2, first, false);
+        }
+        const bool ascii = is_ascii(w);
+        if (ascii && looks_leet(w)) {
+            add_word(leet(w), first, false);
+            if (run3) add_word(leet(squashed2), first, false);
+        }
+        if (ascii) {
+            std::string key, stripped;
+            if (telex_decode(w, key, stripped)) add_decoded(key, stripped, first);
+            if (run3 && telex_decode(squashed2, key, stripped)) add_decoded(key, stripped, first);
+            if (vni_decode(w, key, stripped)) add_decoded(key, stripped, first);
+            thread_local std::vector<std::string> subs;
+            old_teencode(w, subs);
+            for (const auto& s : subs) add_word(s, first, false);
+        }
+        add_teencode(w, first);
+        if (run3) add_teencode(squashed1, first);
+        if (is_number_like(w)) {
+            form f;
+            f.n = 1;
+            f.subs[0] = sub{number_id, unknown_id, true};
+            add(f, first);
+        }
+    }
+};
+
+}  // namespace
+
+void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
+    thread_local std::vector<raw_token> raw;
+    const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause + 1;  // sends never share a clause
+    split_raw(&lex, text, clause0, raw);
+    form_builder fb{lex, out, {}, {}};
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        const auto& r = raw[i];
+        if (r.kind == raw_kind::quote) continue;
+        token t;
+        t.clause = r.clause;
+        t.msg = msg;
+        t.quoted = r.quoted;
+        t.han = r.kind == raw_kind::han;
+        t.text_begin = static_cast<std::uint32_t>(out.text.size());
+        out.text += r.text;
+        t.text_len = static_cast<std::uint32_t>(r.text.size());
+        out.text += ' ';
+        const auto first = static_cast<std::uint32_t>(out.forms.size());
+        t.form_begin = first;
+        if (r.kind == raw_kind::word) {
+            fb.word_forms(r.text, first);
+            // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
+            // also read joined, at the first letter, spanning the whole run.
+            if (cp_count(r.text) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
+                                           cp_count(raw[i - 1].text) == 1)) {
+                std::size_t j = i + 1;
+                std::string joined = r.text;
+                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(raw[j].text) == 1) {
+                    joined += raw[j].text;
+                    ++j;
+                }
+                if (j - i >= 3) {
+                    form f;
+                    f.n = 1;
+                    f.span = static_cast<std::uint8_t>(std::min<std::size_t>(j - i, 255));
+                    f.subs[0] = fb.make_sub(joined);
+                    if (f.subs[0].sid != unknown_id) fb.add(f, first);
+                }
+            }
+        } else {
+            fb.add_word(r.text, first, true);
+        }
+        t.form_count = static_cast<std::uint32_t>(out.forms.size()) - first;
+        out.toks.push_back(t);
+    }
+}
+
+namespace {
+
+struct walker {
+    const lexicon& lex;
+    const tokens& t;
+    std::vector<hit>& hits;
+    std::uint32_t start = 0;
+    std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
+    std::size_t depth = 0;
+
+    void report(std::uint32_t node, std::uint32_t pos) {
+        for (auto pid : lex.nodes[node].phrases) {
+            const auto& ph = lex.phrases[pid];
+            if (ph.steps.size() != depth) continue;  // defensive: the trie path is the phrase
+            bool ok = true;
+            bool stripped_only = true;
+            for (std::size_t i = 0; i < depth && ok; ++i) {
+                const sub* s = stack[i];
+                if (s == nullptr || ph.steps[i].sid == number_id) continue;
+                if (!s->plain) {
+                    stripped_only = false;
+                    ok = s->aid == ph.steps[i].aid;
+                }
+            }
+            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only});
+        }
+    }
+
+    void walk(std::uint32_t node, std::uint32_t pos) {
+        if (depth > 0 && !lex.nodes[node].phrases.empty()) report(node, pos);
+        if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
+        const auto& nd = lex.nodes[node];
+        for (const auto& [gap, child] : nd.gaps) {
+            // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap.
+            const std::uint32_t clause = t.toks[pos - 1].clause;
+            stack[depth++] = nullptr;
+            for (std::uint32_t k = 0; k <= gap && pos + k < t.toks.size(); ++k) {
+                if (t.toks[pos + k].clause != clause) break;
+                walk_tokens(child, pos + k);
+            }
+            --depth;
+        }
+        walk_tokens(node, pos);
+    }
+
+    // Follows literal edges from `node` with each candidate reading of the token at `pos`.
+    void walk_tokens(std::uint32_t node, std::uint32_t pos) {
+        if (pos >= t.toks.size()) return;
+        const auto& tok = t.toks[pos];
+        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
+            const auto& fm = t.forms[f];
+            std::uint32_t cur = node;
+            std::size_t pushed = 0;
+            bool ok = true;
+            for (std::uint8_t i = 0; i < fm.n; ++i) {
+                if (fm.subs[i].sid == unknown_id) {
+                    ok = false;
+                    break;
+                }
+                auto it = lex.edges.find((static_cast<std::uint64_t>(cur) << 32) | fm.subs[i].sid);
+                if (it == lex.edges.end()) {
+                    ok = false;
+                    break;
+                }
+                cur = it->second;
+                stack[depth + pushed++] = &fm.subs[i];
+            }
+            if (ok) {
+                depth += pushed;
+                walk(cur, pos + fm.span);
+                depth -= pushed;
+            }
+        }
+    }
+};
+
+}  // namespace
+
+std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
+    std::vector<hit> hits;
+    walker w{lex, t, hits};
+    for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
+        w.start = i;
+        w.depth = 0;
+        w.walk_tokens(0, i);
+    }
+    // The same entry can be reached through several readings of a token: keep one hit per span.
+    std::sort(hits.begin(), hits.end(), [](const hit& a, const hit& b) {
+        return std::tie(a.entry, a.begin, a.end, a.stripped_only) < std::tie(b.entry, b.begin, b.end, b.stripped_only);
+    });
+    hits.erase(
+        std::unique(
+            hits.begin(), hits.end(),
+            [](const hit& a, const hit& b) { return a.entry == b.entry && a.begin == b.begin && a.end == b.end; }
+        ),
+        hits.end()
+    );
+    return hits;
+}
+
+}  // namespace tamsu::triage::detail

@@ -1,0 +1,87 @@
+// Urgency triage: a pure function of text -> {level, score, categories}, driven by lexicon data files.
+//
+// The pipeline, signal classes, weights and modifiers follow docs/triage.md (which follows the shared
+// "triage-lexicon" proposal). Everything here is immutable after load_blocking(), so one engine may be
+// used from any number of threads at once without locking.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tamsu::triage {
+
+enum class level : std::uint8_t { low = 0, normal = 1, high = 2, critical = 3 };
+
+std::string_view to_string(level lvl);
+
+// One lexicon pattern that fired, for --explain and for the counselor's "why".
+struct match {
+    std::string term;          // the pattern as written in the lexicon file
+    std::string text;          // the normalised tokens it matched in the message
+    std::string category;      // category code, "-" for modifier cues
+    std::string signal_class;  // A, I, M, P, ... or a cue class (NEG, PAST, HYP, ...)
+    int weight = 0;            // effective weight after modifiers
+    std::string language;      // vi, en, zh, emoji
+    bool negated = false;
+};
+
+struct assessment {
+    level lvl = level::low;
+    int score = 0;
+    std::vector<std::string> categories;  // most urgent first
+    std::vector<match> matches;
+    std::vector<std::string> rules;  // rule names that fired, e.g. "ideation_plus_plan", "hyperbole"
+    bool third_party = false;        // the student reports about another child: same urgency, other workflow
+};
+
+// A lexicon file is wrong; what() is "file:line: reason" so school IT can fix it.
+class lexicon_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+struct lexicon;
+}
+
+class engine {
+public:
+    // Reads vi.tsv, en.tsv, zh.tsv, emoji.tsv, teencode.tsv and t2s.tsv from lexicon_dir.
+    // Throws lexicon_error on any invalid line. Blocking: file I/O, call it at start-up.
+    static engine load_blocking(const std::filesystem::path& lexicon_dir);
+
+    // One message. Never throws: on an internal error the result is high with rule "engine_error".
+    assessment assess(std::string_view text) const;
+
+    // The session window, oldest first, newest last: the level of the case after the newest send.
+    // Each message alone and the last window_messages together are assessed; the highest wins, so
+    // a critical message stays critical while it is in the window.
+    assessment assess_window(std::span<const std::string> recent_texts) const;
+
+    // Number of lexicon entries loaded (for logs and the health of the lexicon).
+    std::size_t entry_count() const;
+
+    // contract: the window is the last 10 messages (triage-lexicon §1 step 0).
+    static constexpr std::size_t window_messages = 10;
+
+private:
+    explicit engine(std::shared_ptr<const detail::lexicon> lex);
+    std::shared_ptr<const detail::lexicon> lex_;
+};
+
+// The body of `tamsu triage [--explain]` (contract §1): one JSON object per input line.
+// Streams with bounded memory (very long lines are assessed in overlapping chunks); a line with
+// invalid UTF-8 is at least high with rule "invalid_utf8". Returns the process exit code.
+int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine& eng, bool explain);
+
+// One assessment as the contract's JSON object (no trailing newline).
+std::string to_json(const assessment& a, bool explain);
+
+}  // namespace tamsu::triage

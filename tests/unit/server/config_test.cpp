@@ -1,0 +1,89 @@
+#include "server/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tamsu::server {
+namespace {
+
+serve_config serve(std::vector<std::string> args, std::vector<std::string> env = {}) {
+    args.insert(args.begin(), "serve");
+    return std::get<serve_config>(parse_command_line(args, env));
+}
+
+TEST(Config, ServeDefaultsMatchTheContract) {
+    auto c = serve({});
+    EXPECT_EQ(c.data.data_dir, "data");
+    EXPECT_EQ(c.listen_host, "127.0.0.1");
+    EXPECT_EQ(c.listen_port, 8080);
+    EXPECT_GE(c.threads, 1u);
+}
+
+TEST(Config, CommandLineBeatsEnvironmentBeatsFile) {
+    auto file = std::filesystem::temp_directory_path() / ("tamsu-config-test-" + std::to_string(::getpid()) + ".conf");
+    {
+        std::ofstream out(file);
+        out << "# a comment\ndata-dir = /from/file\nlisten = 127.0.0.1:7001\nlog-level = debug\n";
+    }
+    auto c = serve({"--config", file.string()});
+    EXPECT_EQ(c.data.data_dir, "/from/file");
+    EXPECT_EQ(c.listen_port, 7001);
+    EXPECT_EQ(c.log_level, "debug");
+
+    c = serve({"--config", file.string()}, {"TAMSU_DATA_DIR=/from/env", "TAMSU_JOBS=2", "PATH=/bin"});
+    EXPECT_EQ(c.data.data_dir, "/from/env");
+    EXPECT_EQ(c.listen_port, 7001);
+
+    c = serve({"--config", file.string(), "--data-dir", "/from/cli"}, {"TAMSU_DATA_DIR=/from/env"});
+    EXPECT_EQ(c.data.data_dir, "/from/cli");
+
+    c = serve({}, {"TAMSU_CONFIG=" + file.string()});
+    EXPECT_EQ(c.data.data_dir, "/from/file");
+    std::filesystem::remove(file);
+}
+
+TEST(Config, BadArgumentsAreUsageErrors) {
+    auto bad = [](std::vector<std::string> args) {
+        EXPECT_THROW(parse_command_line(args, {}), usage_error) << args.size();
+    };
+    bad({});
+    bad({"frobnicate"});
+    bad({"serve", "--no-such-option"});
+    bad({"serve", "--listen", "nonsense"});
+    bad({"serve", "--listen", "127.0.0.1:99999"});
+    bad({"serve", "--threads", "many"});
+    bad({"serve", "--log-level", "loud"});
+    bad({"serve", "--token-ttl", "-5"});
+    bad({"serve", "--config", "/no/such/file"});
+    bad({"user", "add", "--data-dir", "d", "--username", "x"});
+    bad({"user", "add", "--data-dir", "d", "--username", "bad name", "--role", "admin"});
+    bad({"user", "remove"});
+    bad({"backup", "--data-dir", "d"});
+}
+
+TEST(Config, HelpAndVersionAreText) {
+    EXPECT_TRUE(std::holds_alternative<show_text>(parse_command_line({"--version"}, {})));
+    EXPECT_TRUE(std::holds_alternative<show_text>(parse_command_line({"--help"}, {})));
+    EXPECT_TRUE(std::holds_alternative<show_text>(parse_command_line({"serve", "--help"}, {})));
+    EXPECT_TRUE(std::holds_alternative<show_text>(parse_command_line({"user", "add", "--help"}, {})));
+}
+
+TEST(Config, ListenAcceptsIpv6InBrackets) {
+    auto [host, port] = parse_listen("[::1]:9000");
+    EXPECT_EQ(host, "::1");
+    EXPECT_EQ(port, 9000);
+}
+
+TEST(Config, UserAddTakesItsOptions) {
+    auto c = std::get<user_add_config>(parse_command_line(
+        {"user", "add", "--data-dir", "d", "--username", "lan", "--role", "counselor", "--school", "thcs-a"}, {}
+    ));
+    EXPECT_EQ(c.username, "lan");
+    EXPECT_EQ(c.display_name, "lan");
+    EXPECT_EQ(c.school, "thcs-a");
+}
+
+}  // namespace
+}  // namespace tamsu::server
