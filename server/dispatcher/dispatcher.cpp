@@ -503,6 +503,10 @@ void dispatcher::transfer(std::shared_ptr<counselor_session> s, std::string code
             s->send(frame_of(protocol::encode(protocol::released{protocol::display_case_code(c->code)})));
         for (auto rit = replays_.begin(); rit != replays_.end();)
             rit = rit->first.second == c->id ? replays_.erase(rit) : std::next(rit);
+        // Storage refuses to hand a held case to someone else (that is what stops two claims). A
+        // transfer releases first; the one writer runs both requests in this order, and if the
+        // release fails the assignment fails with it and is reverted in assign().
+        ctx_.store->set_state(c->id, storage::case_state::queued, std::nullopt, e->who.username, ctx_.now(), [](storage::result<std::monostate>) {});
         assign(s, *c, to, "transfer");
     });
 }
