@@ -100,7 +100,7 @@ const STEPS = ['acknowledged', 'hotline_called', 'authority_notified', 'plan_mad
 const c = {
   lang: 'vi', token: null, me: null, ws: null, retry: 0, timer: null, duty: false,
   queue: [], queueAt: 0, cases: new Map(), active: null, checklist: null,
-  audio: null, deniedShown: false, lastAlarm: 0, lastNotify: 0, pendingClaim: null, toastTimer: null,
+  audio: null, deniedShown: false, lastAlarm: 0, lastNotify: 0, pendingClaim: null, toastTimer: null, pendingTransfer: null,
 };
 const t = (k, ...a) => { const v = T[c.lang][k] ?? T.en[k] ?? k; return typeof v === 'function' ? v(...a) : v; };
 const urgLabel = (u) => (SYM[u] || '') + ' ' + t('u_' + u);
@@ -243,13 +243,15 @@ function onFrame(f) {
     }
     case 'level_changed': {
       const k = c.cases.get(f.case);
-      if (k) { k.urgency = f.level; k.msgs.set('lv' + Date.now(), { from: 'system', text: t('t_level', t('u_' + f.level), f.by), at: new Date().toISOString() }); }
+      const lv = f.urgency || f.level; // the server names it urgency; level kept for older builds
+      if (k && URG.includes(lv)) { k.urgency = lv; k.msgs.set('lv' + Date.now(), { from: 'system', text: t('t_level', t('u_' + lv), f.by), at: new Date().toISOString() }); }
       renderTabs(); renderConv();
       break;
     }
     case 'released': case 'closed': case 'transferred':
       drop(f.case);
-      toast(t('t_' + f.type));
+      toast(t(c.pendingTransfer === f.case ? 't_transferred' : 't_' + f.type));
+      if (c.pendingTransfer === f.case) c.pendingTransfer = null;
       break;
     case 'escalated': {
       const k = c.cases.get(f.case);
@@ -304,6 +306,7 @@ function onError(f) {
     return;
   }
   if (f.code === 'unknown_type' && c.pendingClaim === 'next') { c.pendingClaim = null; takeNextLocally(); return; }
+  if (f.code === 'not_found' && c.pendingClaim === 'next') { c.pendingClaim = null; toast(t('t_none')); return; }
   if (f.code === 'conflict') { toast(t('t_conflict')); c.pendingClaim = null; return; }
   if (f.code === 'unknown_type') { toast(t('t_unknown') + (f.message ? ' (' + f.message + ')' : '')); return; }
   if (f.re) {
@@ -376,7 +379,8 @@ const unclaimedCritical = () => c.queue.filter((q) => q.urgency === 'critical' &
 function alarmCheck(changed) {
   const crit = unclaimedCritical();
   const n = crit.length;
-  document.title = (n ? t('title_alarm', n) + ' · ' : (c.duty && c.queue.length ? '(' + c.queue.filter((q) => q.state !== 'assigned').length + ') ' : '')) + t('duty_console') + ' · tamsu';
+  const waiting = c.duty ? c.queue.filter((q) => q.state !== 'assigned').length : 0;
+  document.title = (n ? t('title_alarm', n) + ' · ' : waiting ? '(' + waiting + ') ' : '') + t('duty_console') + ' · tamsu';
   $('alarm').hidden = !n;
   if (!n) { c.lastAlarm = c.lastNotify = 0; return; }
   const text = t('alarm', n);
@@ -597,7 +601,7 @@ function init() {
   const dialogs = [
     ['a-level', 'd-level', () => { const k = c.cases.get(c.active); $('lv').value = k ? k.urgency : 'normal'; $('lvreason').value = ''; },
       () => send({ type: 'set_level', case: c.active, level: $('lv').value, reason: $('lvreason').value.trim() })],
-    ['a-transfer', 'd-transfer', () => { $('tto').value = ''; }, () => send({ type: 'transfer', case: c.active, to: $('tto').value.trim() })],
+    ['a-transfer', 'd-transfer', () => { $('tto').value = ''; }, () => { c.pendingTransfer = c.active; send({ type: 'transfer', case: c.active, to: $('tto').value.trim() }); }],
     ['a-close', 'd-close', null, () => send({ type: 'close', case: c.active })],
     ['a-escalate', 'd-esc', () => { $('escreason').value = ''; renderChecklist(); },
       () => send({ type: 'escalate', case: c.active, reason: $('escreason').value.trim() })],
