@@ -30,7 +30,7 @@ constexpr std::array<std::string_view, 15> categories{
     "runaway_homeless",  "exploitation", "service",    "eating_disorder", "-",
 };
 
-constexpr std::size_t max_expansions = 4096;  // a pattern that expands further is almost surely a typo
+constexpr std::size_t max_expansions = 16384;  // a pattern that expands further is almost surely a typo
 constexpr std::size_t max_steps = 24;         // keeps the matcher's walk bounded
 
 struct pitem {
@@ -157,9 +157,13 @@ private:
                 i_ += 5;
                 cur = product(cur, {{pitem{{}, {}, 0, true}}});
             } else {
-                const auto b = i_;
-                while (i_ < s_.size() && !special(s_[i_])) ++i_;
-                cur = product(cur, literal(s_.substr(b, i_ - b)));
+                // A backslash makes the next character literal: "\:\)\)" is the laughter emoticon.
+                std::string lit;
+                while (i_ < s_.size() && !special(s_[i_])) {
+                    if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
+                    lit.push_back(s_[i_++]);
+                }
+                cur = product(cur, literal(lit));
             }
         }
         if (closing != '\0') fail(where_, std::string("missing '") + closing + "' in pattern");
