@@ -236,7 +236,8 @@ function onFrame(f) {
       if (k) {
         // the server's copy of a note we wrote replaces our pending one
         const i = k.notes.findIndex((n) => n.local && n.text === f.text);
-        if (i >= 0) k.notes[i] = f; else k.notes.push(f);
+        const dup = k.notes.some((n) => !n.local && n.text === f.text && n.at === f.at && n.author === f.author); // a re-claim sends them again
+        if (i >= 0) k.notes[i] = f; else if (!dup) k.notes.push(f);
         if (c.active === f.case) renderNotes();
       }
       break;
@@ -276,7 +277,10 @@ function onMessage(f) {
   const key = typeof f.seq === 'number' ? f.seq : 'x' + Math.random();
   if (k.msgs.has(key)) return;
   // our own reply echoed back: drop the pending copy
-  if (f.from === 'counselor') for (const [id, p] of k.pending) if (p.seq === f.seq) k.pending.delete(id);
+  // our own reply echoed back before its ack: the echo replaces the pending copy
+  if (f.from === 'counselor' && c.me && f.author === c.me.username) {
+    for (const [id, p] of k.pending) if (p.text === f.text) { k.pending.delete(id); k.echoed = (k.echoed || new Set()).add(id); break; }
+  }
   k.msgs.set(key, f);
   if (f.urgency && f.from === 'student') k.urgency = f.urgency;
   if (f.categories && f.from === 'student') k.categories = Array.from(new Set([...(k.categories || []), ...f.categories]));
@@ -286,6 +290,7 @@ function onMessage(f) {
 }
 function onAck(f) {
   for (const k of c.cases.values()) {
+    if (k.echoed && k.echoed.delete(f.re)) return;
     const p = k.pending.get(f.re);
     if (p) {
       k.pending.delete(f.re);
@@ -456,12 +461,15 @@ function renderTabs() {
   $('noconv').hidden = c.cases.size > 0;
 }
 function renderExplain(li, ex) {
-  if (!ex || (!(ex.matches && ex.matches.length) && !(ex.rules && ex.rules.length))) return;
+  if (typeof ex === 'string') { try { ex = JSON.parse(ex); } catch (e) { return; } }
+  // helper words (category "-", weight 0) are how a rule matched, not why: leave them out
+  const matches = ((ex && ex.matches) || []).filter((m) => m.category && m.category !== '-' && m.weight !== 0);
+  if (!matches.length && !(ex && ex.rules && ex.rules.length)) return;
   const d = el('div', 'explain');
   d.append(t('why') + ': ');
-  (ex.matches || []).forEach((m, i) => {
+  matches.forEach((m, i) => {
     if (i) d.append(', ');
-    d.append(el('mark', null, m.term), ' → ' + catName(m.category));
+    d.append(el('mark', null, m.text || m.term), ' → ' + catName(m.category) + (m.weight ? ' (+' + m.weight + ')' : ''));
   });
   if (ex.rules && ex.rules.length) d.append(' · ' + t('rules') + ': ' + ex.rules.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('; '));
   li.append(d);
