@@ -54,9 +54,9 @@ using done = std::monostate;
 struct settings {
     // Holds tamsu.db (+ -wal, -shm) and, by default, master.key. Created 0700 if missing: the
     // directory name list alone says how many people asked for help.
-    std::filesystem::path data_dir;
+    std::filesystem::path data_dir{};
     // Empty → data_dir / "master.key". Created 0600 if missing; a group/world readable file is refused.
-    std::filesystem::path master_key_file;
+    std::filesystem::path master_key_file{};
     // Two: one reader can run a slow Argon2id verify (about 0.1 s) while the other keeps serving
     // resume/history reads; more buys little on the 2-core boxes schools run us on.
     int reader_connections = 2;
@@ -69,38 +69,38 @@ struct settings {
 
 struct case_summary {
     case_id id = 0;
-    std::string code;  // 8 Crockford base32 chars, no dash
-    std::string school;
-    std::string lang;
+    std::string code{};  // 8 Crockford base32 chars, no dash
+    std::string school{};
+    std::string lang{};
     case_state state = case_state::queued;
     urgency level = urgency::normal;
-    std::string categories;
-    std::optional<sys_time> queued_at;  // unset until the first student message
-    std::optional<std::string> assigned_to;
+    std::string categories{};
+    std::optional<sys_time> queued_at{};  // unset until the first student message
+    std::optional<std::string> assigned_to{};
     std::uint64_t last_seq = 0;
-    sys_time created_at;
+    sys_time created_at{};
 };
 
 struct stored_message {
     std::uint64_t seq = 0;  // for notes: the note's id
     sender from = sender::student;
-    plaintext text;
-    sys_time at;
-    std::optional<urgency> level;
-    std::string categories;
-    std::string author;  // username of a counselor; empty for student/system
+    plaintext text{};
+    sys_time at{};
+    std::optional<urgency> level{};
+    std::string categories{};
+    std::string author{};  // username of a counselor; empty for student/system
 };
 
 struct new_case {
     case_id id = 0;
-    std::string code;
-    plaintext secret;  // exists only here, once: the database keeps a keyed hash
-    sys_time created_at;
+    std::string code{};
+    plaintext secret{};  // exists only here, once: the database keeps a keyed hash
+    sys_time created_at{};
 };
 
 struct append_result {
     std::uint64_t seq = 0;
-    sys_time at;
+    sys_time at{};
     bool duplicate = false;  // a retry of an already stored client id: seq/at are the original ones
     case_state state = case_state::queued;  // the case's state after this append
     bool reopened = false;                  // a student message reopened a closed case
@@ -109,15 +109,15 @@ struct append_result {
 
 struct user_info {
     std::int64_t id = 0;
-    std::string username;
-    std::string role;  // counselor | supervisor | admin
-    std::string display_name;
-    std::string school;
+    std::string username{};
+    std::string role{};  // counselor | supervisor | admin
+    std::string display_name{};
+    std::string school{};
 };
 
 struct token_grant {
-    std::string token;  // give to the client once; the database keeps only its hash
-    sys_time expires_at;
+    std::string token{};  // give to the client once; the database keeps only its hash
+    sys_time expires_at{};
 };
 
 struct writer_stats {
