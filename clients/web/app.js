@@ -263,6 +263,7 @@ function onFrame(f) {
       else if (fresh) showStatus('queued');
       else $('status').hidden = true;
       $('intro').hidden = true;
+      $('resume').hidden = true; // a conversation is open: "come back to my conversation" would only confuse
       if (typeof f.seq === 'number' && fresh) for (let i = 1; i <= f.seq; i++) seen(i);
       save();
       flush();

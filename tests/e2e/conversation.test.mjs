@@ -127,6 +127,9 @@ test('a critical message shows the hotlines to the student at once and alarms th
     const box = await first.boundingBox();
     assert.ok(box.height >= 48 && box.width >= 300, `the 111 button is big (${box.width}x${box.height})`);
     assert.equal(await sp.isVisible('#call111'), true, 'a 111 call button stays in the header');
+    assert.ok(await sp.evaluate(() => document.documentElement.scrollWidth <= 360), 'still no sideways scroll at 360 px');
+    const lang = await sp.locator('[data-lang=zh]').boundingBox();
+    assert.ok(lang.x + lang.width <= 360, 'the header fits: the last language button is on screen');
     await shot(sp, 'student-5-safety');
 
     await cp.waitForSelector('#alarm:not([hidden])');
