@@ -6,6 +6,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -143,6 +144,12 @@ std::string encode(const counselor_message& f) {
     obj.emplace("at", sv(f.at));
     if (!f.author.empty()) obj.emplace("author", sv(f.author));
     obj.emplace("categories", string_array(f.categories));
+    if (!f.explain_json.empty()) {
+        boost::system::error_code ec;
+        auto explain = boost::json::parse(f.explain_json, ec);
+        if (!ec && explain.is_object())
+            obj.emplace("explain", std::move(explain));
+    }
     return to_json(obj);
 }
 

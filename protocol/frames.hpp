@@ -209,6 +209,9 @@ struct counselor_message {
     std::string at;
     std::string author;
     std::vector<std::string> categories;
+    // The triage explanation as a JSON object ({"score","matches","rules","third_party"}), sent as
+    // "explain"; empty = omitted. It holds matched words, so it exists only on the wire.
+    std::string_view explain_json;
 };
 // {"type":"escalated","case":..,"escalation":..}
 struct escalated {

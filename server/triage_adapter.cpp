@@ -1,11 +1,55 @@
 #include "server/triage_adapter.hpp"
 
+#include "server/triage/triage.hpp"
+
+#include <boost/json.hpp>
+
 namespace tamsu::server {
 
-verdict assess_window(const triage::engine* engine, const std::vector<std::string>& /*texts*/) {
-    // Until the triage engine is wired in, every case is `normal` (the foundation issue says so).
-    (void)engine;
-    return verdict{};
+namespace {
+
+// The counselor's "why this level". Built for the console only; it holds matched words, so it is
+// never stored in clear or logged (the server recomputes it from the decrypted text when needed).
+std::string explain_of(const triage::assessment& a) {
+    boost::json::array matches;
+    for (const auto& m : a.matches) {
+        if (m.category == "-" && m.weight == 0 && m.signal_class.empty())
+            continue;
+        matches.push_back(boost::json::object{
+            {"term", m.term},
+            {"text", m.text},
+            {"category", m.category},
+            {"class", m.signal_class},
+            {"weight", m.weight},
+            {"negated", m.negated},
+        });
+    }
+    boost::json::array rules;
+    for (const auto& r : a.rules)
+        rules.push_back(boost::json::string(r));
+    return boost::json::serialize(boost::json::object{
+        {"score", a.score},
+        {"matches", std::move(matches)},
+        {"rules", std::move(rules)},
+        {"third_party", a.third_party},
+    });
+}
+
+verdict to_verdict(const triage::assessment& a) {
+    return verdict{
+        .level = static_cast<protocol::urgency>(a.lvl),
+        .categories = a.categories,
+        .explain_json = explain_of(a),
+    };
+}
+
+}  // namespace
+
+verdict assess_window(const triage::engine* engine, const std::vector<std::string>& texts) {
+    // Fail upward (lexicon doc §3.2 rule 6): without an engine a message is `high`, never `low`.
+    if (!engine)
+        return verdict{.level = protocol::urgency::high, .categories = {}, .explain_json = {}};
+    return to_verdict(engine->assess_window(std::span<const std::string>(texts)));
 }
 
 std::string join_categories(const std::vector<std::string>& categories) {

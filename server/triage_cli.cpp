@@ -1,13 +1,16 @@
 #include "server/triage_cli.hpp"
 
+#include "server/triage/triage.hpp"
+#include "server/triage_loader.hpp"
+
 #include <iostream>
 
 namespace tamsu::server {
 
-int run_triage_command(const triage_config&) {
-    // Wired to the triage engine by the triage issue.
-    std::cerr << "tamsu: error: the triage engine is not built yet\n";
-    return 1;
+int run_triage_command(const triage_config& config) {
+    auto engine = load_triage_blocking(config.lexicon_dir);
+    std::ios::sync_with_stdio(false);
+    return triage::run_cli(std::cin, std::cout, std::cerr, *engine, config.explain);
 }
 
 }  // namespace tamsu::server

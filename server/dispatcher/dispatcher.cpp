@@ -167,6 +167,7 @@ void dispatcher::student_message(student_msg m) {
                 .at = protocol::rfc3339(m.at),
                 .author = {},
                 .categories = m.categories,
+                .explain_json = m.explain,
             };
             deliver_to_holders(c, m.seq, frame_of(protocol::encode(f)));
         }
@@ -319,8 +320,18 @@ void dispatcher::start_replay(const std::shared_ptr<counselor_session>& s, const
             // Encode on the storage thread: the plaintext never has to wait in a queue.
             std::vector<std::pair<std::uint64_t, std::shared_ptr<const std::string>>> frames;
             bool ok = static_cast<bool>(r);
+            std::vector<std::string> window;
             if (ok)
-                for (auto& m : *r)
+                for (auto& m : *r) {
+                    // The explanation is not stored (it quotes the student); recompute it here, over
+                    // the same kind of window the live triage used.
+                    std::string explain;
+                    if (m.from == storage::sender::student) {
+                        window.push_back(m.text.reveal());
+                        if (window.size() > 10)
+                            window.erase(window.begin());
+                        explain = assess_window(ctx_.triage.get(), window).explain_json;
+                    }
                     frames.emplace_back(
                         m.seq,
                         frame_of(protocol::encode(protocol::counselor_message{
@@ -332,8 +343,10 @@ void dispatcher::start_replay(const std::shared_ptr<counselor_session>& s, const
                             .at = protocol::rfc3339(m.at),
                             .author = m.author,
                             .categories = split_categories(m.categories),
+                            .explain_json = explain,
                         }))
                     );
+                }
             on_strand([this, s = std::move(s), key, ok, frames = std::move(frames)]() mutable {
                 auto it = replays_.find(key);
                 if (it == replays_.end())
@@ -576,6 +589,7 @@ void dispatcher::reply(std::shared_ptr<counselor_session> s, std::string id, std
                             .at = at,
                             .author = author,
                             .categories = {},
+                            .explain_json = {},
                         }))
                     );
                 });
