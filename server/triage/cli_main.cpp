@@ -1,27 +1,48 @@
 // tamsu_triage_cli: the `tamsu triage` body as a standalone program, for the evaluation script and
-// the benchmark before (and besides) the main binary. Usage: tamsu_triage_cli [--explain] [--lexicon DIR]
+// the benchmark before (and besides) the main binary.
+// Usage: tamsu_triage_cli [--explain] [--lexicon DIR] [--window-sep SEP]
+// --window-sep: each input line is one session window whose sends are separated by SEP; the answer is
+// engine::assess_window over them (the level of the case after the last send).
 #include "server/triage/triage.hpp"
 
 #include <cstring>
 #include <iostream>
+#include <string>
+#include <vector>
 
 int main(int argc, char** argv) {
     bool explain = false;
+    std::string sep;
     std::filesystem::path dir = TAMSU_DEFAULT_LEXICON_DIR;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--explain") == 0) {
             explain = true;
+        } else if (std::strcmp(argv[i], "--window-sep") == 0 && i + 1 < argc) {
+            sep = argv[++i];
         } else if (std::strcmp(argv[i], "--lexicon") == 0 && i + 1 < argc) {
             dir = argv[++i];
         } else {
-            std::cerr << "usage: tamsu_triage_cli [--explain] [--lexicon DIR]\n";
+            std::cerr << "usage: tamsu_triage_cli [--explain] [--lexicon DIR] [--window-sep SEP]\n";
             return 2;
         }
     }
     std::ios::sync_with_stdio(false);
     try {
         const auto eng = tamsu::triage::engine::load_blocking(dir);
-        return tamsu::triage::run_cli(std::cin, std::cout, std::cerr, eng, explain);
+        if (sep.empty()) return tamsu::triage::run_cli(std::cin, std::cout, std::cerr, eng, explain);
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            std::vector<std::string> sends;
+            std::size_t b = 0;
+            while (true) {
+                const auto e = line.find(sep, b);
+                sends.push_back(line.substr(b, e == std::string::npos ? std::string::npos : e - b));
+                if (e == std::string::npos) break;
+                b = e + sep.size();
+            }
+            std::cout << tamsu::triage::to_json(eng.assess_window(sends), explain) << '\n';
+        }
+        return 0;
     } catch (const tamsu::triage::lexicon_error& e) {
         std::cerr << "tamsu triage: lexicon error: " << e.what() << '\n';
         return 1;

@@ -32,7 +32,8 @@ enum flag : std::uint32_t {
     f_strong = 1u << 3,    // FRAME: fiction/lyrics frame that zeroes any pattern in its clause
     f_consume = 1u << 4,   // drops risk patterns inside its span (idioms, false friends, directed insults)
     f_everyday = 1u << 5,  // N/L: an everyday event (exam, class); a time word beside it is not a plan
-    f_accent = 1u << 6,    // only when typed with diacritics (từ từ must not swallow a stripped tu tu)
+    f_accent = 1u << 6,
+    f_recur = 1u << 7,     // O: a habit or recurrence ("every night"), not "right now"    // only when typed with diacritics (từ từ must not swallow a stripped tu tu)
     f_prep = 1u << 8,      // P sub-types: counted once each
     f_note = 1u << 9,
     f_farewell = 1u << 10,
@@ -124,12 +125,14 @@ struct lexicon {
     std::unordered_map<std::string, std::vector<std::vector<std::string>>, string_hash, std::equal_to<>>
         teencode;  // raw token -> expansions, each a list of tokens (already normalised)
     std::unordered_map<char32_t, char32_t> t2s;
+    std::vector<char> vi_sids;  // stripped ids used by Vietnamese patterns (index = sid)
 };
 
 struct hit {
     std::uint32_t entry = 0;
     std::uint32_t begin = 0, end = 0;  // token positions [begin, end)
     bool stripped_only = true;         // no token of the match was typed with diacritics
+    std::uint32_t first_sid = 0;       // stripped id of the first word, for language collisions
 };
 
 // Normalisation + tokenisation (triage-lexicon §1 steps 1-12). `text` must be valid UTF-8.

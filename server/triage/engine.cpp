@@ -52,6 +52,7 @@ public:
     }
 
     assessment run() {
+        language_gate();
         collision_context();
         consume();
         containment();
@@ -90,6 +91,26 @@ private:
         return any([&](std::size_t i) { return orig(i) == s; });
     }
 
+    // Stripped Vietnamese syllables collide with English words (me = mẹ, to = tớ, he = hè). A
+    // one-word Vietnamese pattern read without diacritics counts only when the message shows
+    // Vietnamese elsewhere: a word typed with diacritics or a Vietnamese phrase of two words or more.
+    void language_gate() {
+        std::vector<char> vi_msg(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, 0);
+        for (const auto& tok : t_.toks)
+            for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
+                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = 1;
+        for (std::size_t i = 0; i < hits_.size(); ++i)
+            if (ent(i).language == "vi" && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = 1;
+        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            const bool one_word = hits_[i].end - hits_[i].begin == 1;
+            if (ent(i).language == "vi" && hits_[i].stripped_only && one_word && !vi_msg[msg(i)]) fx_[i].alive = false;
+            // ...and the other way: "song" is sông/sống in a Vietnamese message, not a song.
+            const auto sid = hits_[i].first_sid;
+            if (ent(i).language == "en" && one_word && vi_msg[msg(i)] && sid < lex_.vi_sids.size() && lex_.vi_sids[sid])
+                fx_[i].alive = false;
+        }
+    }
+
     // §4.1.10: a stripped collision (tu tu, treo co, nhay lau) needs a desire/intent/past word just
     // before it, or a method or ideation word in the same message.
     void collision_context() {
@@ -98,7 +119,7 @@ private:
             const bool ok = any([&](std::size_t j) {
                 if (j == i) return false;
                 if (orig(j) == sig::DES)
-                    return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 2 &&
+                    return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 1 &&
                            t_.toks[hits_[j].begin].clause == t_.toks[hits_[i].begin].clause;
                 return msg(j) == msg(i) && in(orig(j), {sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K}) &&
                        !(ent(j).flags & f_ctx);
@@ -131,7 +152,8 @@ private:
                 const bool r_consumer = rc == sig::HYP || rc == sig::FF || (ent(r).flags & f_consume);
                 if (r_consumer && !(hits_[r].end - hits_[r].begin < hits_[c].end - hits_[c].begin)) continue;
                 // "Never hide a clear critical phrase": only a false friend may swallow an anchor.
-                if (rc == sig::A && cc != sig::FF) continue;
+                // A directed insult ("they tell me to kill myself") quotes the anchor; it may consume it.
+                if (rc == sig::A && cc == sig::HYP) continue;
                 if (in(rc, {sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME})) continue;
                 fx_[r].alive = false;
                 rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : "directed_insult");
@@ -153,7 +175,10 @@ private:
                     if (rc == sig::NEG) rule("pseudo_negation");
                     break;
                 }
-                if (!is_cue(rc) && len_r < len_o) {
+                // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
+                // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
+                const bool inner_time = rc == sig::P && (ent(r).flags & f_time);
+                if (!is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time)) {
                     fx_[r].alive = false;
                     break;
                 }
@@ -175,6 +200,7 @@ private:
                 ++bump;
                 ++s;
             }
+            if (i > 0 && t_.toks[i].msg != t_.toks[i - 1].msg) ++bump;  // negation never crosses a send
             // Both parts only grow along the text, so equal sums mean the same clause.
             clause_[i] = t_.toks[i].clause + bump;
         }
@@ -234,8 +260,10 @@ private:
                 }
             }
             // 5. Past / history: a past attempt is high, not critical, unless it is happening again.
-            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M}) && cue_in_clause(sig::PAST, cl) &&
-                !cue_in_clause(sig::O, cl)) {
+            const bool recurring_now = cue_in_clause(sig::O, cl) ||
+                                       (any([&](std::size_t j) { return orig(j) == sig::O && msg(j) == m; }) &&
+                                        any([&](std::size_t j) { return orig(j) == sig::P && clause(j) != cl; }));
+            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M}) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
                 if (c == sig::M) {
                     f.weight = 0;
                 } else {
@@ -318,13 +346,19 @@ private:
     assessment decide() {
         std::array<int, sig_count> cmax{};
         std::uint32_t psubs = 0;
+        std::array<int, 5> pw{};  // strongest weight per P sub-type (prep, note, farewell, time, place)
+        bool o_now = false, o_recur = false;
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
             if (f.cls == sig::P) {
-                psubs |= ent(i).flags & p_subtypes;
+                const auto st = ent(i).flags & p_subtypes;
+                psubs |= st;
+                auto& slot = pw[static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)))];
+                slot = std::max(slot, f.weight);
                 continue;
             }
+            if (f.cls == sig::O) ((ent(i).flags & f_recur) ? o_recur : o_now) = true;
             auto& slot = cmax[static_cast<std::size_t>(f.cls)];
             slot = std::max(slot, f.weight);
         }
@@ -332,10 +366,19 @@ private:
         const bool core = w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) ||
                           w(sig::T) || w(sig::C) || w(sig::X);
         const int nsub = std::popcount(psubs);
-        const bool conditional_ok = core || nsub >= 2;
-        const int p = conditional_ok ? 4 * nsub : 0;
-        if (!conditional_ok) w(sig::K) = 0;
-        if (!(w(sig::S) || w(sig::V) || w(sig::T) || w(sig::SH) || w(sig::C))) w(sig::O) = 0;
+        // P and K need another risk signal, or each other: capability plus a plan is critical.
+        const bool conditional_ok = core || nsub >= 2 || (w(sig::K) > 0 && nsub >= 1);
+        int p = 0;
+        for (int x : pw) p += x;
+        if (!conditional_ok) {
+            p = 0;
+            w(sig::K) = 0;
+        }
+        // Present danger ("right now", "he is home") raises any abuse; a habit ("every night") raises
+        // sexual abuse and confinement (ongoing abuse) but not a self-harm habit or past beatings.
+        const bool o_counts = (o_now && (w(sig::S) || w(sig::V) || w(sig::T) || w(sig::SH) || w(sig::C))) ||
+                              (o_recur && (w(sig::S) || w(sig::C)));
+        if (!o_counts) w(sig::O) = 0;
         if (!core) {
             w(sig::W) = 0;
             w(sig::J) = 0;

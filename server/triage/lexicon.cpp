@@ -318,6 +318,7 @@ private:
             else if (f == "consume") flags |= f_consume;
             else if (f == "everyday") flags |= f_everyday;
             else if (f == "accent") flags |= f_accent;
+            else if (f == "recur") flags |= f_recur;
             else if (f == "prep") flags |= f_prep;
             else if (f == "note") flags |= f_note;
             else if (f == "farewell") flags |= f_farewell;
@@ -415,6 +416,10 @@ private:
             } else {
                 st.sid = it.num ? number_id : intern(lex_.stripped_vocab, it.stripped);
                 st.aid = it.num ? unknown_id : intern(lex_.accent_vocab, it.accent);
+                if (e.language == "vi") {
+                    if (lex_.vi_sids.size() <= st.sid) lex_.vi_sids.resize(st.sid + 1, 0);
+                    lex_.vi_sids[st.sid] = 1;
+                }
                 const auto key = (static_cast<std::uint64_t>(node) << 32) | st.sid;
                 auto [edge, inserted] = lex_.edges.try_emplace(key, static_cast<std::uint32_t>(lex_.nodes.size()));
                 if (inserted) lex_.nodes.emplace_back();

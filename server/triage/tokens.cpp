@@ -77,7 +77,21 @@ bool telex_decode(std::string_view w, std::string& key, std::string& stripped) {
         default: break;
         }
     }
-    if (tone != 0) body.remove_suffix(1);
+    std::string moved;
+    if (tone != 0) {
+        body.remove_suffix(1);
+    } else if (vowel_before) {
+        // Telex lets the tone key come before the final consonants: "muoosn" = muốn.
+        const auto p = w.find_last_of("sfrxj");
+        if (p != std::string_view::npos && p > 0 && p + 1 < w.size() &&
+            std::none_of(w.begin() + static_cast<std::ptrdiff_t>(p) + 1, w.end(), is_vowel) &&
+            std::any_of(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(p), is_vowel)) {
+            const char k = w[p];
+            tone = k == 's' ? 1 : k == 'f' ? 2 : k == 'r' ? 3 : k == 'x' ? 4 : 5;
+            moved = std::string(w.substr(0, p)) + std::string(w.substr(p + 1));
+            body = moved;
+        }
+    }
     key.clear();
     stripped.clear();
     bool changed = tone != 0;
@@ -334,7 +348,8 @@ struct form_builder {
             if (run3 && telex_decode(squashed2, key, stripped)) add_decoded(key, stripped, first);
             if (vni_decode(w, key, stripped)) add_decoded(key, stripped, first);
             thread_local std::vector<std::string> subs;
-            old_teencode(w, subs);
+            subs.clear();
+            if (!lex.teencode.contains(w)) old_teencode(w, subs);
             for (const auto& s : subs) add_word(s, first, false);
         }
         add_teencode(w, first);
@@ -352,9 +367,12 @@ struct form_builder {
 
 void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
     thread_local std::vector<raw_token> raw;
-    const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause + 1;  // sends never share a clause
+    // A sentence split over several sends is matched as one (the engine still ends negation scope at
+    // each send), so the clause continues from the previous send.
+    const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause;
     split_raw(&lex, text, clause0, raw);
     form_builder fb{lex, out, {}, {}};
+    const std::size_t first_tok = out.toks.size();
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const auto& r = raw[i];
         if (r.kind == raw_kind::quote) continue;
@@ -387,6 +405,15 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                     f.span = static_cast<std::uint8_t>(std::min<std::size_t>(j - i, 255));
                     f.subs[0] = fb.make_sub(joined);
                     if (f.subs[0].sid != unknown_id) fb.add(f, first);
+                    if (auto it = lex.teencode.find(std::string_view(joined)); it != lex.teencode.end()) {
+                        for (const auto& exp : it->second) {  // "t.u t.u" -> tutu -> tự tử
+                            form g;
+                            g.span = f.span;
+                            g.n = static_cast<std::uint8_t>(std::min<std::size_t>(exp.size(), 3));
+                            for (std::size_t k = 0; k < g.n; ++k) g.subs[k] = fb.make_sub(exp[k]);
+                            fb.add(g, first);
+                        }
+                    }
                 }
             }
         } else {
@@ -394,6 +421,34 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         }
         t.form_count = static_cast<std::uint32_t>(out.forms.size()) - first;
         out.toks.push_back(t);
+    }
+    // A student who types diacritics types them everywhere: in such a message a bare "so" is "so"
+    // (compare), not "sờ". Its plain words are then compared by their exact accent key. Messages with
+    // few accented words (English, or Vietnamese typed without marks) keep stripped matching.
+    std::size_t words = 0, accented = 0;
+    for (std::size_t i = first_tok; i < out.toks.size(); ++i) {
+        const auto& tk = out.toks[i];
+        if (tk.han || tk.form_count == 0) continue;
+        const auto& base = out.forms[tk.form_begin];
+        const std::string_view txt(out.text.data() + tk.text_begin, tk.text_len);
+        if (txt.empty() || !((txt[0] >= 'a' && txt[0] <= 'z') || static_cast<unsigned char>(txt[0]) >= 0xC0)) continue;
+        ++words;
+        if (!base.subs[0].plain) ++accented;
+    }
+    if (accented >= 2 && accented * 2 >= words) {
+        std::string acc, str;
+        for (std::size_t i = first_tok; i < out.toks.size(); ++i) {
+            const auto& tk = out.toks[i];
+            const std::string_view txt(out.text.data() + tk.text_begin, tk.text_len);
+            if (tk.han || txt.size() < 2 || !std::all_of(txt.begin(), txt.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+                continue;
+            auto& s = out.forms[tk.form_begin].subs[0];
+            if (!s.plain) continue;
+            accent_and_strip(txt, acc, str);
+            auto it = lex.accent_vocab.find(std::string_view(acc));
+            s.plain = false;
+            s.aid = it == lex.accent_vocab.end() ? ~std::uint32_t{0} : it->second;
+        }
     }
 }
 
@@ -421,7 +476,7 @@ struct walker {
                     ok = s->aid == ph.steps[i].aid;
                 }
             }
-            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only});
+            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, ph.steps[0].sid});
         }
     }
 
