@@ -327,7 +327,7 @@ void dispatcher::start_replay(const std::shared_ptr<counselor_session>& s, const
                     // the same kind of window the live triage used.
                     std::string explain;
                     if (m.from == storage::sender::student) {
-                        window.push_back(m.text.reveal());
+                        window.emplace_back(m.text.reveal());
                         if (window.size() > 10)
                             window.erase(window.begin());
                         explain = assess_window(ctx_.triage.get(), window).explain_json;
