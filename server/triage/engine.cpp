@@ -101,6 +101,17 @@ private:
                 if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = 1;
         for (std::size_t i = 0; i < hits_.size(); ++i)
             if (ent(i).language == "vi" && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = 1;
+        // Two common Vietnamese function words typed without marks also show the language.
+        static constexpr std::array<std::string_view, 34> vi_words{
+            "em",  "minh", "mk", "khong", "ko", "la",  "cua", "nhung", "roi", "nay", "lam", "vi",
+            "voi", "thi",  "duoc", "dc",  "toi", "ban", "hoc", "oi",   "nhe", "nha", "qua", "bi",
+            "cung", "cx",  "gi",  "ve",   "nua", "ai",  "thay", "muon", "chi", "anh"};
+        std::vector<int> vi_count(vi_msg.size(), 0);
+        for (const auto& tok : t_.toks) {
+            const std::string_view txt(t_.text.data() + tok.text_begin, tok.text_len);
+            if (std::find(vi_words.begin(), vi_words.end(), txt) != vi_words.end() && ++vi_count[tok.msg] >= 2)
+                vi_msg[tok.msg] = 1;
+        }
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             const bool one_word = hits_[i].end - hits_[i].begin == 1;
             if (ent(i).language == "vi" && hits_[i].stripped_only && one_word && !vi_msg[msg(i)]) fx_[i].alive = false;
@@ -348,14 +359,25 @@ private:
         std::uint32_t psubs = 0;
         std::array<int, 5> pw{};  // strongest weight per P sub-type (prep, note, farewell, time, place)
         bool o_now = false, o_recur = false;
+        int second_farewell = 0;
+        std::uint32_t farewell_entry = ~std::uint32_t{0};
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
             if (f.cls == sig::P) {
                 const auto st = ent(i).flags & p_subtypes;
                 psubs |= st;
-                auto& slot = pw[static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)))];
-                slot = std::max(slot, f.weight);
+                const auto idx =
+                    static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)));
+                if (st == f_farewell && pw[idx] > 0 && farewell_entry != hits_[i].entry) {
+                    // Several different farewells ("xin lỗi bố mẹ", "đừng tìm con") are an implicit
+                    // goodbye: the second one counts like another sub-type.
+                    second_farewell = std::max(second_farewell, std::min(pw[idx], f.weight));
+                }
+                if (f.weight > pw[idx]) {
+                    if (st == f_farewell) farewell_entry = hits_[i].entry;
+                    pw[idx] = f.weight;
+                }
                 continue;
             }
             if (f.cls == sig::O) ((ent(i).flags & f_recur) ? o_recur : o_now) = true;
@@ -365,10 +387,10 @@ private:
         auto w = [&](sig s) -> int& { return cmax[static_cast<std::size_t>(s)]; };
         const bool core = w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) ||
                           w(sig::T) || w(sig::C) || w(sig::X);
-        const int nsub = std::popcount(psubs);
+        const int nsub = std::popcount(psubs) + (second_farewell > 0 ? 1 : 0);
         // P and K need another risk signal, or each other: capability plus a plan is critical.
         const bool conditional_ok = core || nsub >= 2 || (w(sig::K) > 0 && nsub >= 1);
-        int p = 0;
+        int p = second_farewell;
         for (int x : pw) p += x;
         if (!conditional_ok) {
             p = 0;

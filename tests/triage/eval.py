@@ -123,17 +123,18 @@ def main():
     root = os.path.dirname(os.path.dirname(here))
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", default=os.path.join(root, "build-triage/server/triage/tamsu_triage_cli"))
-    ap.add_argument("--set", default=os.path.join(here, "dev.tsv"))
+    ap.add_argument("--set", action="append", help="labelled TSV (repeatable); default dev.tsv + fresh.tsv")
     ap.add_argument("--errors", action="store_true", help="list every wrong item with its matches")
     ap.add_argument("--gate", action="store_true")
     a = ap.parse_args()
 
-    items = load(a.set)
+    sets = a.set or [os.path.join(here, "dev.tsv"), os.path.join(here, "fresh.tsv")]
+    items = [it for s in sets for it in load(s)]
     answers = run(a.cli, items, a.errors)
     pairs = [(it["level"], ans["level"]) for it, ans in zip(items, answers)]
     overall = metrics(pairs)
 
-    print(f"Set: {os.path.basename(a.set)}, {len(items)} items\n")
+    print(f"Sets: {', '.join(os.path.basename(s) for s in sets)}; {len(items)} items\n")
     print("Confusion matrix (all items):\n")
     print_matrix(overall)
     print()
