@@ -141,7 +141,9 @@ command parse_serve(const std::vector<std::string>& args, const std::vector<std:
         "log-level", po::value<std::string>(), "trace|debug|info|warn|error (default info)"
     )("ack-deadline-critical", po::value<long long>(), "seconds to claim a critical case (default 120)")(
         "ack-deadline-high", po::value<long long>(), "seconds to claim a high case (default 900)"
-    );
+    )("hotline",
+      po::value<std::vector<std::string>>()->composing(),
+      "a local hotline for the safety frame, NUMBER=Name (repeatable; 111 is always first)");
     if (wants_help(args))
         return show_text{help_of("usage: tamsu serve [--config FILE] [--data-dir DIR] [--listen HOST:PORT]", d)};
     auto vm = parse_all(d, args, env);
@@ -165,6 +167,16 @@ command parse_serve(const std::vector<std::string>& args, const std::vector<std:
     c.idle_timeout = positive_seconds(vm, "idle-timeout", c.idle_timeout);
     c.ack_deadline_critical = positive_seconds(vm, "ack-deadline-critical", c.ack_deadline_critical);
     c.ack_deadline_high = positive_seconds(vm, "ack-deadline-high", c.ack_deadline_high);
+    if (vm.count("hotline")) {
+        for (const auto& h : vm["hotline"].as<std::vector<std::string>>()) {
+            auto eq = h.find('=');
+            auto number = h.substr(0, eq);
+            if (eq == std::string::npos || number.empty() || h.size() == eq + 1 || number.size() > 20 ||
+                number.find_first_not_of("0123456789 +-.") != std::string::npos)
+                throw usage_error("--hotline must be NUMBER=Name, e.g. '1800 1567=Tong dai tu van'");
+            c.hotlines.emplace_back(number, h.substr(eq + 1));
+        }
+    }
     return c;
 }
 

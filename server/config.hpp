@@ -39,6 +39,8 @@ struct serve_config {
     // contract v1.1 §5: deadlines are configurable; kept here so the config grows without a rewrite.
     std::chrono::seconds ack_deadline_critical{120};
     std::chrono::seconds ack_deadline_high{900};
+    // Local hotlines a school adds to the safety frame, after 111/113/115: "NUMBER=Name".
+    std::vector<std::pair<std::string, std::string>> hotlines;
 };
 
 struct user_add_config {

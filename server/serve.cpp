@@ -42,6 +42,8 @@ int run_serve(const serve_config& config) {
     ctx->settings.idle_timeout = config.idle_timeout;
     ctx->settings.token_ttl = config.token_ttl;
     ctx->settings.default_school = config.default_school;
+    for (const auto& [number, name] : config.hotlines)
+        ctx->settings.hotlines.push_back({number, name, name, name});
     ctx->store = store;
     ctx->triage = load_triage_blocking(config.lexicon_dir);
     ctx->files = static_files::load_blocking(config.web_root.empty() ? std::filesystem::path(TAMSU_DEFAULT_WEB_ROOT) : config.web_root);

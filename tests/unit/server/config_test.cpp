@@ -70,6 +70,15 @@ TEST(Config, HelpAndVersionAreText) {
     EXPECT_TRUE(std::holds_alternative<show_text>(parse_command_line({"user", "add", "--help"}, {})));
 }
 
+TEST(Config, LocalHotlinesAddUp) {
+    auto c = serve({"--hotline", "1800 1567=Tu van tam ly", "--hotline", "18001567=Other"});
+    ASSERT_EQ(c.hotlines.size(), 2u);
+    EXPECT_EQ(c.hotlines[0].first, "1800 1567");
+    EXPECT_EQ(c.hotlines[0].second, "Tu van tam ly");
+    EXPECT_THROW(serve({"--hotline", "no-equals"}), usage_error);
+    EXPECT_THROW(serve({"--hotline", "abc=Name"}), usage_error);
+}
+
 TEST(Config, ListenAcceptsIpv6InBrackets) {
     auto [host, port] = parse_listen("[::1]:9000");
     EXPECT_EQ(host, "::1");
