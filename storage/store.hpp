@@ -115,9 +115,8 @@ public:
     // Tests only: fail the n-th SQLite step / COMMIT of the writer connection.
     fault_injection& faults_for_tests();
 
-    struct impl;
-
 private:
+    struct impl;
     explicit store(std::unique_ptr<impl> p);
     std::unique_ptr<impl> impl_;
 };

@@ -504,8 +504,8 @@ TEST_F(StoreTest, NoPlaintextReachesAnyFileOrTheLog) {
         // Reads too: decrypting must not log.
         EXPECT_EQ(messages(*s, c.id).size(), 2U);
         s->backup_blocking(backup);
-        // Stopped with the WAL still on disk (no checkpoint-on-close can hide a leak in it): we
-        // scan while the -wal and -shm files exist, then again after close.
+        // Scanned while the store is open, so the -wal and -shm files are there (closing the last
+        // connection checkpoints and deletes the WAL), and again after close.
         EXPECT_TRUE(std::filesystem::exists(config().data_dir / "tamsu.db-wal"));
         for (const auto& needle : {marker, note_marker, reason_marker, level_marker, password_marker, secret}) {
             EXPECT_FALSE(test::any_file_contains(config().data_dir, needle)) << "while open: " << needle.substr(0, 14);

@@ -134,6 +134,36 @@ TEST_F(WriterTest, FailingRequestFailsAloneAndItsWritesAreRolledBack) {
     EXPECT_EQ(w->stats().batches, 2U);
 }
 
+// SQLite rolls the whole transaction back by itself on some errors (IOERR, FULL, NOMEM). Requests
+// that ran earlier in that transaction lost their writes too: they must be failed, never acked.
+TEST_F(WriterTest, TransactionLostMidBatchFailsTheRequestsItTookWithIt) {
+    auto w = make_writer();
+    std::promise<std::exception_ptr> r1, r2, r3;
+    blocker b;
+    b.hold(*w);
+    w->submit(insert(1), [&](std::exception_ptr e) { r1.set_value(e); });
+    w->submit(
+        [](db& conn) {
+            insert(2)(conn);
+            conn.exec("ROLLBACK");  // what SQLite does on its own after SQLITE_FULL
+            throw db_error(13, "database or disk is full (simulated)");
+        },
+        [&](std::exception_ptr e) { r2.set_value(e); }
+    );
+    w->submit(insert(3), [&](std::exception_ptr e) { r3.set_value(e); });
+    b.release.set_value();
+    EXPECT_TRUE(r1.get_future().get());   // its write went with the transaction
+    EXPECT_TRUE(r2.get_future().get());
+    EXPECT_FALSE(r3.get_future().get());  // ran in a fresh transaction and committed
+    w->stop_blocking();
+
+    db check{file(), db_options{}};
+    EXPECT_EQ(count_rows(check, 1), 0);
+    EXPECT_EQ(count_rows(check, 2), 0);
+    EXPECT_EQ(count_rows(check, 3), 1);
+    EXPECT_TRUE(w->writable());
+}
+
 TEST_F(WriterTest, FailedCommitFailsEveryRequestOfTheBatchAndClearsWritable) {
     auto w = make_writer();
     std::vector<std::promise<std::exception_ptr>> results(3);
