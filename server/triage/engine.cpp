@@ -188,7 +188,8 @@ private:
                 }
                 // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
                 // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
-                const bool inner_time = rc == sig::P && (ent(r).flags & f_time);
+                const bool inner_time = (rc == sig::P && (ent(r).flags & f_time)) || rc == sig::N || rc == sig::D ||
+                                        rc == sig::L;
                 if (!is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time)) {
                     fx_[r].alive = false;
                     break;

@@ -1,1 +1,106 @@
+// Loader validation: every error names the file and the line, so school IT can fix it.
 #include "server/triage/triage.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace tamsu::triage {
+namespace {
+
+class LexiconDir : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::random_device rd;
+        dir_ = std::filesystem::temp_directory_path() / ("tamsu-lex-" + std::to_string(rd()));
+        std::filesystem::create_directories(dir_);
+        for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv", "teencode.tsv", "t2s.tsv"})
+            std::filesystem::copy_file(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / f, dir_ / f);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+
+    void append(const char* file, const std::string& line) {
+        std::ofstream out(dir_ / file, std::ios::app);
+        out << line << '\n';
+    }
+
+    std::string load_error() {
+        try {
+            engine::load_blocking(dir_);
+        } catch (const lexicon_error& e) {
+            return e.what();
+        }
+        return "";
+    }
+
+    int lines(const char* file) {
+        std::ifstream in(dir_ / file);
+        int n = 0;
+        std::string l;
+        while (std::getline(in, l)) ++n;
+        return n;
+    }
+
+    std::filesystem::path dir_;
+};
+
+TEST_F(LexiconDir, ShippedFilesLoad) {
+    const auto eng = engine::load_blocking(dir_);
+    EXPECT_GT(eng.entry_count(), 300u);
+}
+
+TEST_F(LexiconDir, UnknownCategoryNamesFileAndLine) {
+    append("vi.tsv", "buồn tênh\tN\tweather");
+    EXPECT_EQ(load_error(), "vi.tsv:" + std::to_string(lines("vi.tsv")) + ": unknown category 'weather'");
+}
+
+TEST_F(LexiconDir, UnknownClass) {
+    append("en.tsv", "sad\tQ\tmental_health");
+    EXPECT_NE(load_error().find("en.tsv:" + std::to_string(lines("en.tsv")) + ": unknown class 'Q'"), std::string::npos);
+}
+
+TEST_F(LexiconDir, BadWeight) {
+    append("en.tsv", "sad\tN\tmental_health\tlots");
+    EXPECT_NE(load_error().find("weight must be an integer"), std::string::npos);
+}
+
+TEST_F(LexiconDir, UnbalancedParenthesis) {
+    append("en.tsv", "(sad|blue\tN\tmental_health");
+    EXPECT_NE(load_error().find("missing ')'"), std::string::npos);
+}
+
+TEST_F(LexiconDir, PlanNeedsASubType) {
+    append("en.tsv", "at dawn\tP\tsuicide_self_harm");
+    EXPECT_NE(load_error().find("sub-type"), std::string::npos);
+}
+
+TEST_F(LexiconDir, SingleDeathCharacterIsRefused) {
+    append("zh.tsv", "死\tI\tsuicide_self_harm");
+    EXPECT_NE(load_error().find("never a keyword"), std::string::npos);
+}
+
+TEST_F(LexiconDir, UnknownMacro) {
+    append("vi.tsv", "{NOPE} buồn\tN\tmental_health");
+    EXPECT_NE(load_error().find("unknown macro '{NOPE}'"), std::string::npos);
+}
+
+TEST_F(LexiconDir, MissingFile) {
+    std::filesystem::remove(dir_ / "zh.tsv");
+    EXPECT_NE(load_error().find("zh.tsv: cannot open"), std::string::npos);
+}
+
+TEST_F(LexiconDir, InvalidUtf8InAFile) {
+    append("vi.tsv", "bu\xff\tN\tmental_health");
+    EXPECT_NE(load_error().find("not valid UTF-8"), std::string::npos);
+}
+
+TEST_F(LexiconDir, AnAddedTermIsMatchedWithoutDiacriticsToo) {
+    append("vi.tsv", "ngồi thiền\tN\tmental_health");
+    const auto eng = engine::load_blocking(dir_);
+    EXPECT_EQ(eng.assess("em hay ngoi thien").lvl, level::normal);
+}
+
+}  // namespace
+}  // namespace tamsu::triage
