@@ -167,3 +167,62 @@ test('a critical message shows the hotlines to the student at once and alarms th
     await cctx.close();
   }
 });
+
+test('the console takes next, changes the level with a reason, releases, transfers and closes', { skip: why || false }, async () => {
+  const sctx = await browser.newContext(phone);
+  const actx = await browser.newContext(desktop);
+  const bctx = await browser.newContext(desktop);
+  try {
+    const sp = await sctx.newPage();
+    await sp.goto(server.url + '/');
+    const { code } = await studentWrites(sp, 'Dạo này em hơi mệt vì học thêm nhiều.');
+    const a = await actx.newPage();
+    const b = await bctx.newPage();
+    await counselorOnDuty(a, server.url, 'minh', PW);
+    await counselorOnDuty(b, server.url, 'lan', PW);
+    // release whatever the earlier tests left held, so that "take next" can only mean this case
+    for (const p of [a, b]) {
+      for (;;) {
+        const held = p.locator('#tabs button');
+        if (!(await held.count())) break;
+        await held.first().click();
+        await p.click('#a-close');
+        await p.click('#d-close button[value=ok]');
+        await p.waitForFunction((n) => document.querySelectorAll('#tabs button').length < n, await held.count());
+      }
+    }
+    await a.locator(`#qlist li[data-case="${code}"]`).waitFor();
+    await a.click('#takenext');
+    await a.waitForFunction((c) => document.getElementById('c-code').textContent === c, code);
+    await sp.waitForSelector('#status[data-s=assigned]');
+
+    await a.click('#a-level');
+    await a.selectOption('#lv', 'high');
+    await a.fill('#lvreason', 'Kiệt sức kéo dài, cần theo dõi');
+    await shot(a, 'console-6-change-level');
+    await a.click('#d-level button[value=ok]');
+    await a.waitForSelector('#c-urg.high');
+    await b.locator(`#qlist li.u-high[data-case="${code}"]`).waitFor(); // the other counselor's queue re-sorts
+
+    await a.click('#a-release');
+    await a.waitForSelector('#conv', { state: 'hidden' });
+    await sp.waitForSelector('#status[data-s=queued]');
+    await b.locator(`#qlist li[data-case="${code}"] button`).click();
+    await b.waitForFunction((c) => document.getElementById('c-code').textContent === c, code);
+
+    await b.click('#a-transfer');
+    await b.fill('#tto', 'minh');
+    await b.click('#d-transfer button[value=ok]');
+    await b.waitForSelector('#conv', { state: 'hidden' });
+    await a.waitForFunction((c) => document.getElementById('c-code').textContent === c, code);
+    await a.locator('#msgs li.from-student', { hasText: 'học thêm' }).waitFor();
+
+    await a.click('#a-close');
+    await a.click('#d-close button[value=ok]');
+    await a.waitForSelector('#conv', { state: 'hidden' });
+    await sp.waitForSelector('#status[data-s=closed]');
+    await shot(sp, 'student-8-closed');
+  } finally {
+    await sctx.close(); await actx.close(); await bctx.close();
+  }
+});
