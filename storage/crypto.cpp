@@ -9,6 +9,7 @@
 #include <mutex>
 #include <new>
 #include <stdexcept>
+#include <vector>
 
 namespace tamsu::storage::crypto {
 
@@ -160,13 +161,70 @@ void init() {
 
 // ---- key32 ----
 
+namespace {
+
+// Where key32s live. One sodium_malloc'd, mlock'ed slab of slots, handed out and taken back under a
+// mutex, instead of one sodium_malloc per key: sodium_malloc/sodium_free is an mmap + mprotect +
+// munmap each time, and the TLB shootdowns those trigger cost up to ~1 ms on a small VM — per
+// message, since every append unwraps its case key (docs/performance.md measured the writer capped
+// at ~1,300 msgs/s by exactly this). The slab keeps libsodium's guard pages around the whole block;
+// a released slot is zeroed at once. When every slot is taken (never in practice: a few keys per
+// storage thread), keys fall back to their own sodium_malloc.
+//
+// Threads: take()/give_back() from any thread (writer, readers, tests).
+class key_slab {
+public:
+    static constexpr std::size_t slots = 256;  // 8 KiB: two pages of mlock budget
+
+    key_slab() {
+        base_ = static_cast<unsigned char*>(sodium_malloc(slots * key_bytes));
+        if (!base_) throw std::bad_alloc();
+        sodium_mlock(base_, slots * key_bytes);  // best effort, as for single keys
+        sodium_memzero(base_, slots * key_bytes);
+        free_.reserve(slots);
+        for (std::size_t i = slots; i > 0; --i) free_.push_back(i - 1);
+    }
+
+    unsigned char* take() {
+        std::lock_guard lock{mutex_};
+        if (free_.empty()) return nullptr;
+        const auto i = free_.back();
+        free_.pop_back();
+        return base_ + i * key_bytes;
+    }
+
+    // False if `p` is not one of ours (a fallback key).
+    bool give_back(unsigned char* p) {
+        if (p < base_ || p >= base_ + slots * key_bytes) return false;
+        sodium_memzero(p, key_bytes);
+        std::lock_guard lock{mutex_};
+        free_.push_back(static_cast<std::size_t>(p - base_) / key_bytes);
+        return true;
+    }
+
+private:
+    unsigned char* base_ = nullptr;
+    std::mutex mutex_;
+    std::vector<std::size_t> free_;
+};
+
+key_slab& slab() {
+    // Never destroyed: a key32 in static storage may outlive any other static. Its slots are
+    // zeroed on release, so nothing secret is left in it at exit.
+    static key_slab* const instance = new key_slab();
+    return *instance;
+}
+
+}  // namespace
+
 key32::key32() {
     init();
-    bytes_ = static_cast<unsigned char*>(sodium_malloc(key_bytes));
-    if (!bytes_) throw std::bad_alloc();
-    // Best effort: mlock can fail under a low RLIMIT_MEMLOCK; sodium_malloc already keeps the key
-    // between guard pages and sodium_free wipes it.
-    sodium_mlock(bytes_, key_bytes);
+    bytes_ = slab().take();
+    if (!bytes_) {
+        bytes_ = static_cast<unsigned char*>(sodium_malloc(key_bytes));
+        if (!bytes_) throw std::bad_alloc();
+        sodium_mlock(bytes_, key_bytes);
+    }
     sodium_memzero(bytes_, key_bytes);
 }
 
@@ -182,12 +240,12 @@ key32& key32::operator=(key32&& other) noexcept {
 }
 
 key32::~key32() {
-    if (bytes_) {
+    if (!bytes_) return;
+    if (!slab().give_back(bytes_)) {
         sodium_munlock(bytes_, key_bytes);  // also zeroes
-        sodium_memzero(bytes_, key_bytes);
-        sodium_free(bytes_);
-        bytes_ = nullptr;
+        sodium_free(bytes_);                // and so does this
     }
+    bytes_ = nullptr;
 }
 
 key32 key32::random() {

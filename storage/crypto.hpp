@@ -31,7 +31,9 @@ static_assert(key_bytes == 32);
 static_assert(crypto_kdf_KEYBYTES == key_bytes);
 
 // 32 key bytes in sodium_malloc'd memory: guard pages, mlock'ed (not swapped out), zeroed on
-// destruction. Move-only, like the secret it holds.
+// destruction. Move-only, like the secret it holds. Keys share one pre-allocated slab (see
+// crypto.cpp: a sodium_malloc per key costs up to ~1 ms on a small VM), falling back to their own
+// sodium_malloc if it is full.
 class key32 {
 public:
     key32();  // zero-filled

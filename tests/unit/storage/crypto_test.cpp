@@ -262,3 +262,28 @@ TEST(MasterKeyFile, MalformedFileIsRefused) {
 
 }  // namespace
 }  // namespace tamsu::storage
+
+namespace tamsu::storage {
+namespace {
+
+// Keys come from a fixed slab of slots; more live keys than slots must still work (fallback), and
+// released slots must be zeroed and reusable.
+TEST(Crypto, ManyLiveKeysBeyondTheSlabStillWorkAndSlotsAreReused) {
+    std::vector<crypto::key32> keys;
+    for (int i = 0; i < 600; ++i) keys.push_back(crypto::key32::random());
+    const crypto::row_binding row{.case_id = 1, .seq = 1, .sender = 1};
+    for (const auto& k : {std::cref(keys.front()), std::cref(keys.back())}) {
+        auto opened = crypto::open(k.get(), row, crypto::seal(k.get(), row, "ok"));
+        ASSERT_TRUE(opened.has_value());
+    }
+    keys.clear();
+    for (int i = 0; i < 10'000; ++i) {
+        crypto::key32 k;
+        const std::array<unsigned char, 32> zero{};
+        ASSERT_EQ(std::memcmp(k.data(), zero.data(), zero.size()), 0) << "a reused slot was not wiped";
+        randombytes_buf(k.data(), k.size());
+    }
+}
+
+}  // namespace
+}  // namespace tamsu::storage
