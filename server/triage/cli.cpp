@@ -1,8 +1,6 @@
 // `tamsu triage [--explain]` (contract §1): one JSON object per input line, streaming.
 #include "server/triage/triage.hpp"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -11,33 +9,76 @@
 
 namespace tamsu::triage {
 
-std::string to_json(const assessment& a, bool explain) {
-    boost::json::object o;
-    o["level"] = to_string(a.lvl);
-    o["score"] = a.score;
-    boost::json::array cats;
-    for (const auto& c : a.categories) cats.emplace_back(c);
-    o["categories"] = std::move(cats);
-    if (explain) {
-        boost::json::array ms;
-        for (const auto& m : a.matches) {
-            boost::json::object mo;
-            mo["term"] = m.term;
-            mo["text"] = m.text;
-            mo["class"] = m.signal_class;
-            mo["category"] = m.category;
-            mo["weight"] = m.weight;
-            mo["language"] = m.language;
-            if (m.negated) mo["negated"] = true;
-            ms.emplace_back(std::move(mo));
+namespace {
+
+// JSON string escaping (RFC 8259): quotes, backslash and control characters; UTF-8 passes through.
+void put_string(std::string& out, std::string_view s) {
+    out.push_back('"');
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(c);
+        } else if (u < 0x20) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out.push_back(hex[u >> 4]);
+            out.push_back(hex[u & 0xF]);
+        } else {
+            out.push_back(c);
         }
-        o["matches"] = std::move(ms);
-        boost::json::array rs;
-        for (const auto& r : a.rules) rs.emplace_back(r);
-        o["rules"] = std::move(rs);
-        if (a.third_party) o["third_party"] = true;
     }
-    return boost::json::serialize(o);
+    out.push_back('"');
+}
+
+void put_strings(std::string& out, const std::vector<std::string>& v) {
+    out.push_back('[');
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (i) out.push_back(',');
+        put_string(out, v[i]);
+    }
+    out.push_back(']');
+}
+
+}  // namespace
+
+// Written by hand rather than through boost::json::object: this runs once per input line and the
+// CLI must stream tens of MB/s; the shape is fixed and small. The unit tests parse it with Boost.JSON.
+std::string to_json(const assessment& a, bool explain) {
+    std::string out;
+    out.reserve(explain ? 512 : 80);
+    out += "{\"level\":";
+    put_string(out, to_string(a.lvl));
+    out += ",\"score\":";
+    out += std::to_string(a.score);
+    out += ",\"categories\":";
+    put_strings(out, a.categories);
+    if (explain) {
+        out += ",\"matches\":[";
+        for (std::size_t i = 0; i < a.matches.size(); ++i) {
+            const auto& m = a.matches[i];
+            if (i) out.push_back(',');
+            out += "{\"term\":";
+            put_string(out, m.term);
+            out += ",\"text\":";
+            put_string(out, m.text);
+            out += ",\"class\":";
+            put_string(out, m.signal_class);
+            out += ",\"category\":";
+            put_string(out, m.category);
+            out += ",\"weight\":";
+            out += std::to_string(m.weight);
+            out += ",\"language\":";
+            put_string(out, m.language);
+            if (m.negated) out += ",\"negated\":true";
+            out.push_back('}');
+        }
+        out += "],\"rules\":";
+        put_strings(out, a.rules);
+        if (a.third_party) out += ",\"third_party\":true";
+    }
+    out.push_back('}');
+    return out;
 }
 
 namespace {
@@ -88,8 +129,10 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
     std::array<char, 64 * 1024> buf{};
     auto finish_line = [&] {
         if (!cur.empty() && cur.back() == '\r') cur.pop_back();
-        st.fold(eng.assess(cur));
-        out << to_json(st.best, explain) << '\n';
+        st.fold(eng.assess(cur, explain));
+        std::string line = to_json(st.best, explain);
+        line.push_back('\n');
+        out.write(line.data(), static_cast<std::streamsize>(line.size()));
         cur.clear();
         st = line_state{};
     };
@@ -106,7 +149,7 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
             pending = true;
             while (cur.size() > chunk_limit) {
                 const auto cut = cut_point(cur, chunk_limit);
-                st.fold(eng.assess(std::string_view(cur).substr(0, cut)));
+                st.fold(eng.assess(std::string_view(cur).substr(0, cut), explain));
                 std::size_t keep = cut > chunk_overlap ? cut - chunk_overlap : 0;
                 while (keep < cut && (static_cast<unsigned char>(cur[keep]) & 0xC0) == 0x80) ++keep;
                 cur.erase(0, keep);

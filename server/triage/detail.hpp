@@ -3,6 +3,7 @@
 // shared between threads freely.
 #pragma once
 
+#include "server/triage/flat_map.hpp"
 #include "server/triage/triage.hpp"
 
 #include <array>
@@ -126,6 +127,16 @@ struct lexicon {
         teencode;  // raw token -> expansions, each a list of tokens (already normalised)
     std::unordered_map<char32_t, char32_t> t2s;
     std::vector<char> vi_sids;  // stripped ids used by Vietnamese patterns (index = sid)
+
+    // Read-only flat copies of edges and vocabularies for the hot path (built by finish()).
+    flat_u64_map fast_edges;
+    std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
+    std::vector<std::uint8_t> node_bits;    // 1 = phrases end here, 2 = gap edges, 4 = word edges
+    std::vector<std::uint64_t> node_mask;   // bit sid%64 set when the node has an edge on sid: skips most probes
+    flat_string_map fast_stripped;
+    flat_string_map fast_accent;
+    std::uint64_t serial = 0;  // unique per loaded lexicon: keys the per-thread word cache
+    void finish();
 };
 
 struct hit {

@@ -40,7 +40,8 @@ struct effect {
 
 class analysis {
 public:
-    analysis(const lexicon& lex, const tokens& t) : lex_(lex), t_(t), hits_(match_all(lex, t)), fx_(hits_.size()) {
+    analysis(const lexicon& lex, const tokens& t, bool with_matches)
+        : lex_(lex), t_(t), with_matches_(with_matches), hits_(match_all(lex, t)), fx_(hits_.size()) {
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             fx_[i].cls = ent(i).cls;
             fx_[i].weight = ent(i).weight;
@@ -65,6 +66,7 @@ public:
 private:
     const lexicon& lex_;
     const tokens& t_;
+    bool with_matches_;
     std::vector<hit> hits_;
     std::vector<effect> fx_;
     std::vector<std::uint32_t> clause_;  // clause per token after contrast words split clauses
@@ -459,6 +461,7 @@ private:
                 a.categories.push_back(e.category);
             if (e.category == "service") service = true;
             if (orig(i) == sig::TP) a.third_party = true;
+            if (!with_matches_) continue;
             match mt;
             mt.term = e.pattern;
             for (auto k = hits_[i].begin; k < hits_[i].end; ++k) {
@@ -479,7 +482,9 @@ private:
     }
 };
 
-assessment analyse(const lexicon& lex, const tokens& t) { return analysis(lex, t).run(); }
+assessment analyse(const lexicon& lex, const tokens& t, bool with_matches = true) {
+    return analysis(lex, t, with_matches).run();
+}
 
 assessment fail_high(std::string why) {
     assessment a;
@@ -500,14 +505,16 @@ engine engine::load_blocking(const std::filesystem::path& lexicon_dir) {
 
 std::size_t engine::entry_count() const { return lex_->entries.size(); }
 
-assessment engine::assess(std::string_view text) const {
+assessment engine::assess(std::string_view text) const { return assess(text, true); }
+
+assessment engine::assess(std::string_view text, bool with_matches) const {
     try {
         const bool valid = detail::is_valid_utf8(text);
         std::string repaired;
         if (!valid) repaired = detail::repair_utf8(text);
         detail::tokens t;
         detail::tokenize(*lex_, valid ? text : std::string_view(repaired), 0, t, false);
-        auto a = detail::analyse(*lex_, t);
+        auto a = detail::analyse(*lex_, t, with_matches);
         if (!valid) {
             // Fail upward: text we cannot read properly is at least high.
             if (a.lvl < level::high) a.lvl = level::high;

@@ -4,6 +4,7 @@
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <charconv>
 #include <fstream>
@@ -435,6 +436,26 @@ private:
 
 }  // namespace
 
+void lexicon::finish() {
+    static std::atomic<std::uint64_t> counter{0};
+    serial = ++counter;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> items(edges.begin(), edges.end());
+    fast_edges.build(items);
+    root_child.assign(stripped_vocab.size() + 2, 0);
+    for (const auto& [k, v] : edges)
+        if ((k >> 32) == 0) root_child[static_cast<std::size_t>(k & 0xFFFFFFFFu)] = v;
+    node_bits.assign(nodes.size(), 0);
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        node_bits[i] = static_cast<std::uint8_t>((nodes[i].phrases.empty() ? 0 : 1) | (nodes[i].gaps.empty() ? 0 : 2));
+    node_mask.assign(nodes.size(), 0);
+    for (const auto& [k, v] : edges) {
+        node_bits[static_cast<std::size_t>(k >> 32)] |= 4;
+        node_mask[static_cast<std::size_t>(k >> 32)] |= std::uint64_t{1} << (k & 63);
+    }
+    fast_stripped.build(stripped_vocab);
+    fast_accent.build(accent_vocab);
+}
+
 std::string_view sig_name(sig s) { return sig_names[static_cast<std::size_t>(s)]; }
 int default_weight(sig s) { return sig_weights[static_cast<std::size_t>(s)]; }
 bool is_cue(sig s) { return static_cast<std::size_t>(s) >= static_cast<std::size_t>(sig::NEG); }
@@ -447,6 +468,7 @@ std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path
     l.load_t2s(dir / "t2s.tsv");
     for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv"}) l.load_entries(dir / f);
     l.load_teencode(dir / "teencode.tsv");
+    lex->finish();
     return lex;
 }
 

@@ -273,11 +273,11 @@ struct form_builder {
     sub make_sub(std::string_view w) {
         accent_and_strip(w, acc, str);
         sub s;
-        if (auto it = lex.stripped_vocab.find(std::string_view(str)); it != lex.stripped_vocab.end()) s.sid = it->second;
+        s.sid = lex.fast_stripped.find(str);
         s.plain = str == w;
         if (!s.plain) {
-            if (auto it = lex.accent_vocab.find(std::string_view(acc)); it != lex.accent_vocab.end()) {
-                s.aid = it->second;
+            if (const auto aid = lex.fast_accent.find(acc); aid != unknown_id) {
+                s.aid = aid;
             } else {
                 // An accented spelling no lexicon word has (a tone typo, a half-typed word): compare
                 // it stripped, like a word typed without diacritics. Fail upward.
@@ -318,12 +318,13 @@ struct form_builder {
     }
 
     void add_decoded(const std::string& key, const std::string& stripped, std::uint32_t first) {
-        auto a = lex.accent_vocab.find(std::string_view(key));
-        auto s = lex.stripped_vocab.find(std::string_view(stripped));
-        if (a == lex.accent_vocab.end() || s == lex.stripped_vocab.end()) return;
+        const auto a = lex.fast_accent.find(key);
+        if (a == unknown_id) return;
+        const auto s = lex.fast_stripped.find(stripped);
+        if (s == unknown_id) return;
         form f;
         f.n = 1;
-        f.subs[0] = sub{s->second, a->second, false};
+        f.subs[0] = sub{s, a, false};
         add(f, first);
     }
 
@@ -388,7 +389,21 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         const auto first = static_cast<std::uint32_t>(out.forms.size());
         t.form_begin = first;
         if (r.kind == raw_kind::word) {
-            fb.word_forms(r.text, first);
+            // Words repeat (Zipf): their candidate readings depend only on the word and the lexicon,
+            // so each thread keeps them. Bounded: cleared when it grows past cache_limit words.
+            constexpr std::size_t cache_limit = 1u << 16;
+            thread_local std::uint64_t cache_serial = 0;
+            thread_local std::unordered_map<std::string, std::vector<form>> cache;
+            if (cache_serial != lex.serial || cache.size() > cache_limit) {
+                cache.clear();
+                cache_serial = lex.serial;
+            }
+            if (auto it = cache.find(r.text); it != cache.end()) {
+                out.forms.insert(out.forms.end(), it->second.begin(), it->second.end());
+            } else {
+                fb.word_forms(r.text, first);
+                cache.emplace(r.text, std::vector<form>(out.forms.begin() + first, out.forms.end()));
+            }
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
             if (cp_count(r.text) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
@@ -445,9 +460,9 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
             auto& s = out.forms[tk.form_begin].subs[0];
             if (!s.plain) continue;
             accent_and_strip(txt, acc, str);
-            auto it = lex.accent_vocab.find(std::string_view(acc));
+            const auto aid = lex.fast_accent.find(acc);
             s.plain = false;
-            s.aid = it == lex.accent_vocab.end() ? ~std::uint32_t{0} : it->second;
+            s.aid = aid == unknown_id ? ~std::uint32_t{0} : aid;
         }
     }
 }
@@ -481,10 +496,15 @@ struct walker {
     }
 
     void walk(std::uint32_t node, std::uint32_t pos) {
-        if (depth > 0 && !lex.nodes[node].phrases.empty()) report(node, pos);
+        const auto bits = lex.node_bits[node];
+        if (depth > 0 && (bits & 1)) report(node, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
-        const auto& nd = lex.nodes[node];
-        for (const auto& [gap, child] : nd.gaps) {
+        if (bits & 2) walk_gaps(node, pos);
+        walk_tokens(node, pos);
+    }
+
+    void walk_gaps(std::uint32_t node, std::uint32_t pos) {
+        for (const auto& [gap, child] : lex.nodes[node].gaps) {
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap.
             const std::uint32_t clause = t.toks[pos - 1].clause;
             stack[depth++] = nullptr;
@@ -494,12 +514,13 @@ struct walker {
             }
             --depth;
         }
-        walk_tokens(node, pos);
     }
 
     // Follows literal edges from `node` with each candidate reading of the token at `pos`.
     void walk_tokens(std::uint32_t node, std::uint32_t pos) {
         if (pos >= t.toks.size()) return;
+        if (node != 0 && !(lex.node_bits[node] & 4)) return;  // a leaf: no lookup, no cache miss
+        const std::uint64_t mask = node != 0 ? lex.node_mask[node] : ~std::uint64_t{0};
         const auto& tok = t.toks[pos];
         for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
             const auto& fm = t.forms[f];
@@ -511,12 +532,21 @@ struct walker {
                     ok = false;
                     break;
                 }
-                auto it = lex.edges.find((static_cast<std::uint64_t>(cur) << 32) | fm.subs[i].sid);
-                if (it == lex.edges.end()) {
+                std::uint32_t next = 0;
+                if (cur == 0) {
+                    next = fm.subs[i].sid < lex.root_child.size() ? lex.root_child[fm.subs[i].sid] : 0;
+                    if (next == 0) {
+                        ok = false;
+                        break;
+                    }
+                } else if (i == 0 && !(mask & (std::uint64_t{1} << (fm.subs[i].sid & 63)))) {
+                    ok = false;
+                    break;
+                } else if (!lex.fast_edges.find((static_cast<std::uint64_t>(cur) << 32) | fm.subs[i].sid, next)) {
                     ok = false;
                     break;
                 }
-                cur = it->second;
+                cur = next;
                 stack[depth + pushed++] = &fm.subs[i];
             }
             if (ok) {

@@ -60,6 +60,10 @@ public:
     // One message. Never throws: on an internal error the result is high with rule "engine_error".
     assessment assess(std::string_view text) const;
 
+    // The same, with `matches` filled only when `with_matches` (the CLI without --explain skips the
+    // strings it would not print).
+    assessment assess(std::string_view text, bool with_matches) const;
+
     // The session window, oldest first, newest last: the level of the case after the newest send.
     // Each message alone and the last window_messages together are assessed; the highest wins, so
     // a critical message stays critical while it is in the window.

@@ -1,0 +1,113 @@
+// Open-addressing hash tables for the matcher's hot lookups (trie edges, vocabularies). The matcher
+// does several lookups per token; std::unordered_map costs a pointer chase (a cache miss) per
+// lookup, these cost one probe into a flat array. Built once at load, read-only afterwards.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tamsu::triage::detail {
+
+inline std::uint64_t mix64(std::uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+inline std::uint64_t hash_bytes(std::string_view s) {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, then a final mix
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return mix64(h);
+}
+
+// uint64 key -> uint32 value; key ~0 is reserved as "empty". Key and value share a slot, so a hit
+// costs one cache line.
+class flat_u64_map {
+public:
+    static constexpr std::uint64_t empty = ~std::uint64_t{0};
+
+    void build(const std::vector<std::pair<std::uint64_t, std::uint32_t>>& items) {
+        std::size_t cap = 16;
+        while (cap < items.size() * 2 + 1) cap <<= 1;
+        slots_.assign(cap, slot{});
+        mask_ = cap - 1;
+        for (const auto& [k, v] : items) {
+            auto i = mix64(k) & mask_;
+            while (slots_[i].key != empty && slots_[i].key != k) i = (i + 1) & mask_;
+            slots_[i] = slot{k, v};
+        }
+    }
+
+    // Returns false when absent.
+    bool find(std::uint64_t k, std::uint32_t& v) const {
+        if (slots_.empty()) return false;
+        auto i = mix64(k) & mask_;
+        while (true) {
+            const auto& s = slots_[i];
+            if (s.key == k) {
+                v = s.value;
+                return true;
+            }
+            if (s.key == empty) return false;
+            i = (i + 1) & mask_;
+        }
+    }
+
+private:
+    struct slot {
+        std::uint64_t key = empty;
+        std::uint32_t value = 0;
+    };
+    std::vector<slot> slots_;
+    std::uint64_t mask_ = 0;
+};
+
+// string -> uint32 value, keys stored with their hash.
+class flat_string_map {
+public:
+    template <class Map>
+    void build(const Map& m) {
+        std::size_t cap = 16;
+        while (cap < m.size() * 2 + 1) cap <<= 1;
+        slots_.assign(cap, slot{});
+        mask_ = cap - 1;
+        for (const auto& [k, v] : m) {
+            const auto h = hash_bytes(k);
+            auto i = h & mask_;
+            while (slots_[i].used) i = (i + 1) & mask_;
+            slots_[i] = slot{h, k, v, true};
+        }
+    }
+
+    // 0 when absent (0 is never a valid id: ids start at 2).
+    std::uint32_t find(std::string_view k) const {
+        if (slots_.empty()) return 0;
+        const auto h = hash_bytes(k);
+        auto i = h & mask_;
+        while (slots_[i].used) {
+            if (slots_[i].hash == h && slots_[i].key == k) return slots_[i].value;
+            i = (i + 1) & mask_;
+        }
+        return 0;
+    }
+
+private:
+    struct slot {
+        std::uint64_t hash = 0;
+        std::string key;
+        std::uint32_t value = 0;
+        bool used = false;
+    };
+    std::vector<slot> slots_;
+    std::uint64_t mask_ = 0;
+};
+
+}  // namespace tamsu::triage::detail
