@@ -20,8 +20,29 @@ namespace {
 // Requests are small (a login, a page); a larger body is not ours.
 constexpr std::size_t body_limit = 16 * 1024;
 constexpr std::size_t header_limit = 16 * 1024;
-// A slow phone on 3G still sends a request head within this; a socket that does not is freed.
-constexpr auto read_timeout = std::chrono::seconds(30);
+// A slow phone on 3G still sends a request head within this; a socket that trickles one
+// (slowloris) is freed.
+constexpr auto read_timeout = std::chrono::seconds(10);
+
+// Cross-site WebSocket hijacking: a page on another site must not open a socket to tamsu in a
+// counselor's browser. Browsers always send Origin; other clients (scripts, phones' apps) may not, and
+// are let through. The origin's host[:port] must be the Host the request was sent to.
+bool origin_allowed(const http_request& req) {
+    auto origin = req[http::field::origin];
+    if (origin.empty())
+        return true;
+    auto scheme_end = origin.find("://");
+    if (scheme_end == std::string_view::npos)
+        return false;
+    auto origin_host = origin.substr(scheme_end + 3);
+    auto host = req[http::field::host];
+    if (origin_host.size() != host.size())
+        return false;
+    for (std::size_t i = 0; i < host.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(origin_host[i])) != std::tolower(static_cast<unsigned char>(host[i])))
+            return false;
+    return true;
+}
 }  // namespace
 
 http_session::http_session(tcp::socket&& socket, std::shared_ptr<context> ctx)
@@ -72,6 +93,14 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
         target = target.substr(0, target.find('?'));
         if (ctx_->draining.load()) {
             http_response res{http::status::service_unavailable, req.version()};
+            res.keep_alive(false);
+            res.prepare_payload();
+            return send(std::move(res));
+        }
+        if (!origin_allowed(req)) {
+            http_response res{http::status::forbidden, req.version()};
+            res.set(http::field::content_type, "application/json");
+            res.body() = R"({"error":"forbidden_origin"})";
             res.keep_alive(false);
             res.prepare_payload();
             return send(std::move(res));

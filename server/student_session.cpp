@@ -248,6 +248,7 @@ void student_session::on_send(std::string id, std::string text) {
                     .text = std::move(text_copy),
                     .state = static_cast<protocol::case_state>(a.state),
                     .reopened = a.reopened,
+                    .lang = s.lang_,
                 });
             });
         }

@@ -173,7 +173,57 @@ void dispatcher::student_message(student_msg m) {
         }
         if (changed)
             queue_changed(c.school);
+        if (!c.assigned_to && !anyone_on_duty(c.school))
+            tell_no_one_on_duty(c.id, m.lang);
     });
+}
+
+bool dispatcher::anyone_on_duty(const std::string& school) const {
+    for (const auto& [key, e] : counselors_)
+        if (e.on_duty && (e.who.school == school || e.who.role == "admin") && !e.session.expired())
+            return true;
+    return false;
+}
+
+// contract v1.1 §5: a student whose case waits while nobody is on duty is told so honestly, once per
+// case (the fixed client id makes the stored system message idempotent), with the 111 hotline.
+void dispatcher::tell_no_one_on_duty(std::int64_t case_id, const std::string& lang) {
+    std::string text;
+    if (lang == "en")
+        text = "No counselor is on duty right now. Your message is saved and a counselor will read it when they "
+               "are back. If you are in danger now, call 111 (free, 24/7).";
+    else if (lang == "zh")
+        text = "现在没有辅导员值班。你的消息已保存，辅导员回来后会阅读。如果你现在有危险，请拨打111（免费，24小时）。";
+    else
+        text = "Hiện chưa có thầy cô tư vấn trực. Tin nhắn của bạn đã được lưu và thầy cô sẽ đọc khi quay lại. Nếu "
+               "bạn đang gặp nguy hiểm, hãy gọi ngay 111 (miễn phí, 24/7).";
+    auto copy = std::make_shared<const std::string>(text);
+    ctx_.store->append_message(
+        case_id,
+        storage::sender::system,
+        "system:no_one_on_duty",
+        "",
+        storage::plaintext(std::move(text)),
+        std::nullopt,
+        "",
+        ctx_.now(),
+        [this, self = shared_from_this(), case_id, copy](storage::result<storage::append_result> r) {
+            if (!r || r->duplicate)
+                return;
+            on_strand([this, case_id, copy, seq = r->seq, at = r->at] {
+                to_students_message(
+                    case_id,
+                    seq,
+                    frame_of(protocol::encode(protocol::student_message{
+                        .seq = seq,
+                        .from = protocol::sender::system,
+                        .text = *copy,
+                        .at = protocol::rfc3339(at),
+                    }))
+                );
+            });
+        }
+    );
 }
 
 // ---------------------------------------------------------------- counselors

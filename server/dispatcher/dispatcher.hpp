@@ -42,6 +42,7 @@ public:
         std::shared_ptr<const std::string> text;  // the student's words, for the counselor who holds the case
         protocol::case_state state = protocol::case_state::queued;
         bool reopened = false;
+        std::string lang = "vi";
     };
 
     // ctx outlives the dispatcher (both belong to the running server).
@@ -105,6 +106,8 @@ private:
     void flush_queues();
     void send_queue_to(counselor_entry& e);
     void update_queue_metrics();
+    bool anyone_on_duty(const std::string& school) const;
+    void tell_no_one_on_duty(std::int64_t case_id, const std::string& lang);
 
     boost::asio::strand<boost::asio::any_io_executor> strand_;
     context& ctx_;

@@ -145,7 +145,7 @@ TEST(Encode, CaseFrames) {
 TEST(Encode, CounselorMessage) {
     const std::string body = "em muốn chết";
     const auto obj = parse_object(encode(counselor_message{
-        "K7M4QPX2", 5, sender::student, body, urgency::critical, "2026-11-23T11:15:36.123Z", "", {"self_harm"}}));
+        "K7M4QPX2", 5, sender::student, body, urgency::critical, "2026-11-23T11:15:36.123Z", "", {"self_harm"}, {}}));
     EXPECT_EQ(str(obj.at("type")), "message");
     EXPECT_EQ(str(obj.at("case")), "K7M4-QPX2");
     EXPECT_EQ(obj.at("seq").to_number<std::uint64_t>(), 5U);
@@ -154,11 +154,21 @@ TEST(Encode, CounselorMessage) {
     EXPECT_EQ(str(obj.at("urgency")), "critical");
     EXPECT_EQ(str(obj.at("at")), "2026-11-23T11:15:36.123Z");
     EXPECT_FALSE(obj.contains("author"));  // omitted when empty
+    EXPECT_FALSE(obj.contains("explain"));  // omitted when empty
     EXPECT_EQ(str(obj.at("categories").as_array()[0]), "self_harm");
 }
 
+TEST(Encode, CounselorMessageCarriesTheTriageExplanationAsAnObject) {
+    const auto obj = parse_object(encode(counselor_message{
+        "K7M4QPX2", 5, sender::student, "x", urgency::high, "t", "", {}, R"({"score":6,"rules":["ideation"]})"}));
+    EXPECT_EQ(obj.at("explain").as_object().at("score").to_number<int>(), 6);
+    // Not JSON (a bug upstream): left out rather than sent as a broken frame.
+    const auto bad = parse_object(encode(counselor_message{"K7M4QPX2", 5, sender::student, "x", urgency::high, "t", "", {}, "{oops"}));
+    EXPECT_FALSE(bad.contains("explain"));
+}
+
 TEST(Encode, CounselorMessageWithAuthor) {
-    const auto text = encode(counselor_message{"K7M4QPX2", 6, sender::counselor, "ok", urgency::normal, "t", "co.lan", {}});
+    const auto text = encode(counselor_message{"K7M4QPX2", 6, sender::counselor, "ok", urgency::normal, "t", "co.lan", {}, {}});
     EXPECT_EQ(
         text,
         R"({"type":"message","case":"K7M4-QPX2","seq":6,"from":"counselor","text":"ok","urgency":"normal","at":"t","author":"co.lan","categories":[]})"
