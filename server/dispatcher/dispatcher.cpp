@@ -83,6 +83,20 @@ std::vector<const dispatch::live_case*> dispatcher::all_cases() const {
     return out;
 }
 
+std::pair<dispatcher::counselor_entry*, dispatch::live_case*>
+dispatcher::resolve(const std::shared_ptr<counselor_session>& s, const std::string& code, const std::string& re) {
+    auto* e = entry_of(s.get());
+    if (!e)
+        return {nullptr, nullptr};  // the session left meanwhile: nobody to answer
+    auto* c = find(code);
+    // Another school's case does not exist for this counselor.
+    if (!c || !dispatch::can_see(e->who, *c)) {
+        s->send_error(errc::not_found, re, "no open case " + code);
+        return {e, nullptr};
+    }
+    return {e, c};
+}
+
 bool dispatcher::may_act(const counselor_entry& e, const dispatch::live_case& c, bool holder_only) const {
     if (!dispatch::can_see(e.who, c))
         return false;
@@ -456,14 +470,9 @@ void dispatcher::deliver_to_holders(const dispatch::live_case& c, std::uint64_t 
 
 void dispatcher::release(std::shared_ptr<counselor_session> s, std::string code) {
     on_strand([this, s = std::move(s), code = std::move(code)]() mutable {
-        auto* e = entry_of(s.get());
-        auto* c = find(code);
-        if (!e)
+        auto [e, c] = resolve(s, code, "");
+        if (!c)
             return;
-        if (!c || !dispatch::can_see(e->who, *c)) {
-            s->send_error(errc::not_found, "", "no open case " + code);
-            return;
-        }
         if (c->state != protocol::case_state::assigned || !may_act(*e, *c, true)) {
             s->send_error(errc::forbidden, "", "you do not hold case " + code);
             return;
@@ -496,14 +505,9 @@ void dispatcher::release(std::shared_ptr<counselor_session> s, std::string code)
 
 void dispatcher::close_case(std::shared_ptr<counselor_session> s, std::string code) {
     on_strand([this, s = std::move(s), code = std::move(code)]() mutable {
-        auto* e = entry_of(s.get());
-        auto* c = find(code);
-        if (!e)
+        auto [e, c] = resolve(s, code, "");
+        if (!c)
             return;
-        if (!c || !dispatch::can_see(e->who, *c)) {
-            s->send_error(errc::not_found, "", "no open case " + code);
-            return;
-        }
         // A case nobody holds may be closed by a supervisor (spam, a test message); a held case only by
         // its holder or a supervisor.
         bool held_by_me = c->assigned_to && *c->assigned_to == e->who.username;
@@ -540,14 +544,9 @@ void dispatcher::close_case(std::shared_ptr<counselor_session> s, std::string co
 
 void dispatcher::transfer(std::shared_ptr<counselor_session> s, std::string code, std::string to) {
     on_strand([this, s = std::move(s), code = std::move(code), to = std::move(to)]() mutable {
-        auto* e = entry_of(s.get());
-        auto* c = find(code);
-        if (!e)
+        auto [e, c] = resolve(s, code, "");
+        if (!c)
             return;
-        if (!c || !dispatch::can_see(e->who, *c)) {
-            s->send_error(errc::not_found, "", "no open case " + code);
-            return;
-        }
         if (!may_act(*e, *c, true)) {
             s->send_error(errc::forbidden, "", "you do not hold case " + code);
             return;
@@ -576,14 +575,9 @@ void dispatcher::transfer(std::shared_ptr<counselor_session> s, std::string code
 
 void dispatcher::reply(std::shared_ptr<counselor_session> s, std::string id, std::string code, std::string text) {
     on_strand([this, s = std::move(s), id = std::move(id), code = std::move(code), text = std::move(text)]() mutable {
-        auto* e = entry_of(s.get());
-        auto* c = find(code);
-        if (!e)
+        auto [e, c] = resolve(s, code, id);
+        if (!c)
             return;
-        if (!c || !dispatch::can_see(e->who, *c)) {
-            s->send_error(errc::not_found, id, "no open case " + code);
-            return;
-        }
         if (!c->assigned_to || *c->assigned_to != e->who.username) {
             s->send_error(errc::forbidden, id, "claim case " + code + " before replying");
             return;
@@ -679,14 +673,9 @@ void dispatcher::note(std::shared_ptr<counselor_session> s, std::string id, std:
 
 void dispatcher::set_level(std::shared_ptr<counselor_session> s, std::string code, protocol::urgency level, std::string reason) {
     on_strand([this, s = std::move(s), code = std::move(code), level, reason = std::move(reason)]() mutable {
-        auto* e = entry_of(s.get());
-        auto* c = find(code);
-        if (!e)
+        auto [e, c] = resolve(s, code, "");
+        if (!c)
             return;
-        if (!c || !dispatch::can_see(e->who, *c)) {
-            s->send_error(errc::not_found, "", "no open case " + code);
-            return;
-        }
         auto id = c->id;
         auto actor = e->who.username;
         ctx_.store->set_urgency(id, static_cast<storage::urgency>(level), actor, storage::plaintext(std::move(reason)), ctx_.now(), [this, self = shared_from_this(), s, id, level, actor](storage::result<std::monostate> r) mutable {
@@ -714,14 +703,9 @@ void dispatcher::set_level(std::shared_ptr<counselor_session> s, std::string cod
 
 void dispatcher::escalate(std::shared_ptr<counselor_session> s, std::string code, std::string reason) {
     on_strand([this, s = std::move(s), code = std::move(code), reason = std::move(reason)]() mutable {
-        auto* e = entry_of(s.get());
-        auto* c = find(code);
-        if (!e)
+        auto [e, c] = resolve(s, code, "");
+        if (!c)
             return;
-        if (!c || !dispatch::can_see(e->who, *c)) {
-            s->send_error(errc::not_found, "", "no open case " + code);
-            return;
-        }
         auto id = c->id;
         auto actor = e->who.username;
         ctx_.store->open_escalation(id, actor, storage::plaintext(std::move(reason)), ctx_.now(), [this, self = shared_from_this(), s, id, actor](storage::result<std::string> r) mutable {

@@ -92,6 +92,10 @@ private:
 
     dispatch::live_case* find(const std::string& code);
     counselor_entry* entry_of(const counselor_session* s);
+    // The counselor's entry and the case they name; the case is null (and not_found answered) when
+    // it does not exist or is not theirs to see.
+    std::pair<counselor_entry*, dispatch::live_case*>
+    resolve(const std::shared_ptr<counselor_session>& s, const std::string& code, const std::string& re);
     std::vector<const dispatch::live_case*> all_cases() const;
     bool may_act(const counselor_entry& e, const dispatch::live_case& c, bool holder_only) const;
 
