@@ -11,11 +11,16 @@ packages=(build-essential cmake ninja-build pkg-config ccache git
           libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
           libsqlite3-dev sqlite3 libsodium-dev libspdlog-dev libfmt-dev libutf8proc-dev libssl-dev)
 if (( want_tests )); then
-    packages+=(googletest libgtest-dev libgmock-dev python3 nodejs npm chromium)
+    packages+=(googletest libgtest-dev libgmock-dev chromium)
+    # Node and Python may come from elsewhere than Debian (an image's own Node ships npm, and Debian's
+    # npm package then conflicts with it): ask for the commands, not for package names.
+    command -v python3 >/dev/null || packages+=(python3)
+    { command -v node >/dev/null && command -v npm >/dev/null; } || packages+=(nodejs npm)
 fi
 
 missing=()
 for p in "${packages[@]}"; do
+    [[ "$p" == nodejs || "$p" == npm || "$p" == python3 ]] && { missing+=("$p"); continue; }
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
 if (( ${#missing[@]} )); then
