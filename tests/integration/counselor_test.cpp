@@ -15,6 +15,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tamsu::test {
@@ -388,6 +389,78 @@ TEST_F(CounselorTest, FullRoundTrip) {
         EXPECT_EQ(get_int(m, "seq"), i + 1);
         EXPECT_EQ(get_string(m, "from"), from[static_cast<std::size_t>(i)]);
     }
+}
+
+TEST_F(CounselorTest, SimultaneousClaimsHaveOneWinner) {
+    student_client s(port());
+    s.hello();
+    ASSERT_EQ(s.send("m1", "hello"), 1);
+    counselor_client lan(port(), make_user_token("lan"));
+    counselor_client minh(port(), make_user_token("minh"));
+    // Both frames are on the wire before either answer is read.
+    lan.ws.send_json({{"type", "claim"}, {"case", s.case_code}});
+    minh.ws.send_json({{"type", "claim"}, {"case", s.case_code}});
+    auto answer_of = [](ws_client& ws) {
+        for (;;) {
+            auto f = ws.read_frame();
+            if (type_of(f) == "claimed" || type_of(f) == "error") {
+                return f;
+            }
+        }
+    };
+    auto a = answer_of(lan.ws);
+    auto b = answer_of(minh.ws);
+    const int winners = (type_of(a) == "claimed" ? 1 : 0) + (type_of(b) == "claimed" ? 1 : 0);
+    EXPECT_EQ(winners, 1) << to_json(a) << " / " << to_json(b);
+    const auto& loser = type_of(a) == "claimed" ? b : a;
+    EXPECT_NO_THROW(expect_error(loser, "conflict")) << to_json(loser);
+}
+
+TEST_F(CounselorTest, ReplyToCaseHeldBySomeoneElseIsRefused) {
+    student_client s(port());
+    s.hello();
+    ASSERT_EQ(s.send("m1", "hello"), 1);
+    counselor_client lan(port(), make_user_token("lan"));
+    counselor_client minh(port(), make_user_token("minh"));
+    lan.claim(s.case_code);
+    minh.ws.send_json({{"type", "reply"}, {"id", "x1"}, {"case", s.case_code}, {"text", "not mine to answer"}});
+    json::object answer;
+    do {
+        answer = minh.ws.read_frame();
+    } while (type_of(answer) == "queue");
+    EXPECT_NO_THROW(expect_error(answer, "forbidden|conflict|invalid_state|not_found")) << to_json(answer);
+    for (const auto& f : drain(s.ws, 500ms)) {
+        if (type_of(f) == "message") {
+            EXPECT_NE(get_string(f, "text"), "not mine to answer") << "a refused reply reached the student";
+        }
+    }
+}
+
+TEST_F(CounselorTest, DutyOffStopsQueueFrames) {
+    counselor_client c(port(), make_user_token("lan"));
+    c.duty_on();
+    c.ws.send_json({{"type", "duty"}, {"on", false}});
+    (void)drain(c.ws, 300ms);
+    student_client s(port());
+    s.hello();
+    ASSERT_EQ(s.send("m1", "hello"), 1);
+    EXPECT_EQ(count_type(drain(c.ws, 700ms), "queue"), 0u) << "queue frames after duty off";
+}
+
+class ShortTokenTest : public server_test {
+protected:
+    std::vector<std::string> server_args() const override { return {"--token-ttl", "1"}; }
+};
+
+TEST_F(ShortTokenTest, ExpiredTokenIsUnauthorized) {
+    auto token = make_user_token("lan");
+    // Longer than the 1 s lifetime; an integration test may wait for real time.
+    std::this_thread::sleep_for(2500ms);
+    counselor_client c(port(), nullptr);
+    c.ws.send_json({{"type", "auth"}, {"token", token}});
+    auto answer = c.ws.read_frame();
+    EXPECT_NO_THROW(expect_error(answer, "unauthorized")) << to_json(answer);
+    EXPECT_GT(c.ws.expect_closed(5s), 0);
 }
 
 // style.md rule 2: a client that does not read is cut off, not buffered without bound. A counselor

@@ -94,6 +94,20 @@ TEST_F(HttpTest, WebSocketUpgradeOnUnknownPathIsRefused) {
     EXPECT_TRUE(ws.try_connect(port(), "/ws/nothing")) << "upgrade on an unknown path was accepted";
 }
 
+TEST_F(HttpTest, OversizedBodyIsRefused) {
+    // style.md rule 2: HTTP bodies are bounded. 4 MiB to the login endpoint is refused (a 4xx or a
+    // dropped connection), and the server is unharmed.
+    const std::string big(4 * 1024 * 1024, 'a');
+    try {
+        auto res = http_request(port(), "POST", "/api/v1/login", big);
+        EXPECT_GE(res.status, 400);
+        EXPECT_LT(res.status, 500);
+    } catch (const std::runtime_error&) {
+        SUCCEED();  // the connection was dropped
+    }
+    EXPECT_EQ(http_request(port(), "GET", "/healthz").status, 200);
+}
+
 TEST_F(HttpTest, MalformedLoginBodyIsNot200) {
     auto res = http_request(port(), "POST", "/api/v1/login", "{not json");
     EXPECT_GE(res.status, 400);

@@ -53,6 +53,15 @@ TEST_F(PlaintextTest, MessagesNotesAndSecretsNeverInClear) {
     expect_nowhere(normalize_code(s.secret), "case secret (no dashes)");
 
     ASSERT_EQ(server().terminate(), 0);
+    // Sanity: the texts did reach the database (else the search below proves nothing).
+    std::filesystem::path db;
+    for (const auto& entry : std::filesystem::directory_iterator(data_dir())) {
+        if (entry.path().extension() == ".db") {
+            db = entry.path();
+        }
+    }
+    ASSERT_FALSE(db.empty()) << "no *.db file in the data dir";
+    EXPECT_GE(std::stoi(sqlite3_query(db, "SELECT count(*) FROM messages;")), 2);
     expect_nowhere(student_marker, "student text");
     expect_nowhere(reply_marker, "counselor reply");
     expect_nowhere(note_marker, "note");

@@ -218,6 +218,35 @@ TEST_F(StudentTest, ResumeAcceptsCodesWithoutDashesInAnyCase) {
     EXPECT_GE(get_int(welcome, "seq"), seq);
 }
 
+TEST_F(StudentTest, SameIdOnTwoConnectionsAtOnceIsStoredOnce) {
+    student_client s(port());
+    s.hello();
+    auto first = s.send("m1", "first");
+    student_client other(port());
+    ASSERT_EQ(type_of(other.resume(s.case_code, s.secret, first)), "welcome");
+    // The same retry on both connections, both on the wire before either ack is read.
+    s.ws.send_json({{"type", "send"}, {"id", "race"}, {"text", "sent twice at once"}});
+    other.ws.send_json({{"type", "send"}, {"id", "race"}, {"text", "sent twice at once"}});
+    auto a = s.ws.read_until_type("ack");
+    auto b = other.ws.read_until_type("ack");
+    EXPECT_EQ(get_int(a, "seq"), get_int(b, "seq")) << to_json(a) << " / " << to_json(b);
+
+    student_client r(port());
+    auto welcome = r.resume(s.case_code, s.secret, 0);
+    ASSERT_EQ(type_of(welcome), "welcome") << to_json(welcome);
+    auto texts = student_texts(read_replay(r.ws, 0, get_int(welcome, "seq")));
+    EXPECT_EQ(texts, (std::vector<std::string>{"first", "sent twice at once"}));
+}
+
+TEST_F(StudentTest, SecondHelloOnOneConnectionIsRefused) {
+    student_client s(port());
+    s.hello();
+    s.ws.send_json({{"type", "hello"}, {"v", 1}});
+    auto answer = s.ws.read_frame();
+    // A connection speaks for one case; a second hello must not silently switch it.
+    EXPECT_EQ(type_of(answer), "error") << to_json(answer);
+}
+
 TEST_F(StudentTest, WrongSecretIsUnauthorizedAndCloses) {
     student_client s(port());
     s.hello();
