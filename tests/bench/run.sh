@@ -82,7 +82,7 @@ stop_server() {
     wait "$1" 2>/dev/null || true
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # metric NAME FILE: the value of one unlabelled Prometheus sample (0 if absent).
 metric() { awk -v n="$1" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }' "$2"; }
@@ -169,7 +169,8 @@ for r in $(seq "$runs"); do
         awk -v b="$b" -v q="$q" 'BEGIN { printf "  writer: %d requests in %d batches, mean %.1f per batch\n", q, b, q / b }'
     fi
 done
-tamsu_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tamsu_pid/status")
+# A server that died during the runs has no /proc entry left: say so instead of failing here.
+tamsu_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$tamsu_pid/status" 2>/dev/null || echo "exited")
 cp "$tmp/m.after" "$tmp/metrics.final"
 stop_server "$echo_pid"
 stop_server "$tamsu_pid"
