@@ -75,6 +75,18 @@ json::object wait_queue(
     throw std::runtime_error("no queue frame as expected; last queue frame: " + last);
 }
 
+// Reads status frames until one says `state`; returns the states seen on the way, for messages.
+std::string wait_status(ws_client& ws, const std::string& state) {
+    std::string seen;
+    for (;;) {
+        auto got = get_string(ws.read_until_type("status"), "state");
+        seen += got + " ";
+        if (got == state) {
+            return seen;
+        }
+    }
+}
+
 TEST_F(CounselorTest, LoginWithGoodPasswordGivesToken) {
     auto added = add_user(
         data_dir(),
@@ -250,8 +262,7 @@ TEST_F(CounselorTest, ClaimSendsClaimedThenMessages) {
     }
     EXPECT_EQ(student, (std::vector<std::string>{"first", "second"}));
     // contract §3: the student sees the case change state.
-    auto status = s.ws.read_until_type("status");
-    EXPECT_EQ(get_string(status, "state"), "assigned") << to_json(status);
+    EXPECT_NO_THROW(wait_status(s.ws, "assigned"));
 }
 
 TEST_F(CounselorTest, SecondClaimIsConflict) {
@@ -339,12 +350,7 @@ TEST_F(CounselorTest, CloseSendsStatusClosedToStudent) {
     c.ws.send_json({{"type", "close"}, {"case", s.case_code}});
     auto closed = c.ws.read_until_type("closed");
     EXPECT_EQ(normalize_code(get_string(closed, "case")), normalize_code(s.case_code));
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    std::string state;
-    while (state != "closed" && std::chrono::steady_clock::now() < deadline) {
-        state = get_string(s.ws.read_until_type("status"), "state");
-    }
-    EXPECT_EQ(state, "closed");
+    EXPECT_NO_THROW(wait_status(s.ws, "closed"));
     // A closed case leaves the queue.
     wait_queue(c.ws, [&](const json::object& q) { return !find_case(q, s.case_code).has_value(); });
 }
@@ -389,6 +395,35 @@ TEST_F(CounselorTest, FullRoundTrip) {
         EXPECT_EQ(get_int(m, "seq"), i + 1);
         EXPECT_EQ(get_string(m, "from"), from[static_cast<std::size_t>(i)]);
     }
+}
+
+TEST_F(CounselorTest, EscalateOpensOneEscalationAndStudentGetsSafety) {
+    student_client s(port());
+    s.hello();
+    ASSERT_EQ(s.send("m1", "bố em đánh em mỗi tối"), 1);
+    counselor_client c(port(), make_user_token("lan"));
+    c.claim(s.case_code);
+    c.ws.send_json({{"type", "escalate"}, {"case", s.case_code}, {"reason", "bạo lực gia đình"}});
+    auto escalated = c.ws.read_until_type("escalated");
+    EXPECT_EQ(normalize_code(get_string(escalated, "case")), normalize_code(s.case_code));
+    const auto id = get_string(escalated, "escalation");
+    EXPECT_FALSE(id.empty());
+    auto safety = s.ws.read_until_type("safety");
+    EXPECT_FALSE(get_array(safety, "hotlines").empty()) << to_json(safety);
+    // contract §6: escalating a case with an open escalation returns the same id.
+    c.ws.send_json({{"type", "escalate"}, {"case", s.case_code}, {"reason", "again"}});
+    EXPECT_EQ(get_string(c.ws.read_until_type("escalated"), "escalation"), id);
+}
+
+TEST_F(CounselorTest, StudentSeesStatusQueuedAfterRelease) {
+    student_client s(port());
+    s.hello();
+    ASSERT_EQ(s.send("m1", "hello"), 1);
+    counselor_client c(port(), make_user_token("lan"));
+    c.claim(s.case_code);
+    EXPECT_NO_THROW(wait_status(s.ws, "assigned"));
+    c.ws.send_json({{"type", "release"}, {"case", s.case_code}});
+    EXPECT_NO_THROW(wait_status(s.ws, "queued"));
 }
 
 TEST_F(CounselorTest, SimultaneousClaimsHaveOneWinner) {
