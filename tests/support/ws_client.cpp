@@ -151,9 +151,15 @@ ws_client::read_outcome ws_client::read_raw(std::chrono::milliseconds timeout, s
     read_pending_ = false;
     if (read_ec_) {
         closed_ = true;
-        if (read_ec_ == websocket::error::closed) {
+        // Beast records the peer's close frame before echoing it; if the echo then fails (the
+        // server closed TCP at once, e.g. after 1009 with our unread payload in its buffer) the
+        // read ends with that write error, but the close frame did arrive and is the answer.
+        if (read_ec_ == websocket::error::closed || ws_.reason().code != websocket::close_code::none) {
             close_code_ = static_cast<int>(ws_.reason().code);
             close_reason_ = std::string(ws_.reason().reason.c_str());
+            if (read_ec_ != websocket::error::closed) {
+                close_reason_ += " (then " + read_ec_.message() + ")";
+            }
         } else {
             close_code_ = close_code_abnormal;
             close_reason_ = read_ec_.message();
