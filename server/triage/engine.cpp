@@ -372,6 +372,7 @@ private:
                 psubs |= st;
                 const auto idx =
                     static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)));
+                if (idx >= pw.size()) continue;  // defensive: the loader requires exactly one sub-type
                 if (st == f_farewell && pw[idx] > 0 && farewell_entry != hits_[i].entry) {
                     // Several different farewells ("xin lỗi bố mẹ", "đừng tìm con") are an implicit
                     // goodbye: the second one counts like another sub-type.
@@ -507,7 +508,56 @@ std::size_t engine::entry_count() const { return lex_->entries.size(); }
 
 assessment engine::assess(std::string_view text) const { return assess(text, true); }
 
+namespace {
+
+// Rules compare matches pairwise, so a very long message is assessed in overlapping slices: the
+// cost stays linear in the length, the overlap keeps any phrase whole in one slice, and the highest
+// slice wins. Never truncated: risk is often at the end of a long message.
+constexpr std::size_t slice_bytes = 8 * 1024;
+constexpr std::size_t slice_overlap = 512;
+
+std::size_t slice_cut(std::string_view s, std::size_t limit) {
+    for (std::size_t i = limit; i > limit - 2048; --i)
+        if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t') return i;
+    std::size_t i = limit;
+    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;  // not inside a UTF-8 sequence
+    return i == 0 ? limit : i;
+}
+
+void fold(assessment& best, assessment a) {
+    if (a.lvl > best.lvl || (a.lvl == best.lvl && a.score > best.score)) std::swap(a, best);
+    for (auto& c : a.categories)
+        if (std::find(best.categories.begin(), best.categories.end(), c) == best.categories.end())
+            best.categories.push_back(std::move(c));
+    for (auto& r : a.rules)
+        if (std::find(best.rules.begin(), best.rules.end(), r) == best.rules.end()) best.rules.push_back(std::move(r));
+    best.third_party = best.third_party || a.third_party;
+}
+
+}  // namespace
+
 assessment engine::assess(std::string_view text, bool with_matches) const {
+    if (text.size() > slice_bytes + slice_overlap) {
+        assessment best;
+        std::size_t begin = 0;
+        bool first = true;
+        while (begin < text.size()) {
+            std::size_t end = text.size();
+            if (end - begin > slice_bytes + slice_overlap) end = begin + slice_cut(text.substr(begin), slice_bytes);
+            auto a = assess(text.substr(begin, end - begin), with_matches);
+            if (first) {
+                best = std::move(a);
+                first = false;
+            } else {
+                fold(best, std::move(a));
+            }
+            if (end >= text.size()) break;
+            std::size_t next = end > slice_overlap ? end - slice_overlap : end;
+            while (next < end && (static_cast<unsigned char>(text[next]) & 0xC0) == 0x80) ++next;
+            begin = next > begin ? next : end;
+        }
+        return best;
+    }
     try {
         const bool valid = detail::is_valid_utf8(text);
         std::string repaired;
@@ -529,15 +579,25 @@ assessment engine::assess(std::string_view text, bool with_matches) const {
 
 assessment engine::assess_window(std::span<const std::string> recent_texts) const {
     if (recent_texts.size() > window_messages) recent_texts = recent_texts.last(window_messages);
+    if (recent_texts.empty()) return assess("");
     assessment best;
     bool have = false;
-    for (const auto& text : recent_texts) {
+    for (const auto& text : recent_texts.first(recent_texts.size() - 1)) {
         auto a = assess(text);
         if (!have || a.lvl >= best.lvl) {  // ties: the newest message explains the level
             best = std::move(a);
             have = true;
         }
     }
+    auto newest = assess_send(recent_texts);
+    if (!have || newest.lvl >= best.lvl) best = std::move(newest);
+    return best;
+}
+
+assessment engine::assess_send(std::span<const std::string> recent_texts) const {
+    if (recent_texts.size() > window_messages) recent_texts = recent_texts.last(window_messages);
+    if (recent_texts.empty()) return assess("");
+    assessment best = assess(recent_texts.back());
     if (recent_texts.size() < 2) return best;
     try {
         // Sends split mid-sentence are read together; negation never crosses a send (§1 step 0).
