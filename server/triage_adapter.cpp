@@ -49,7 +49,7 @@ verdict assess_window(const triage::engine* engine, const std::vector<std::strin
     // Fail upward (lexicon doc §3.2 rule 6): without an engine a message is `high`, never `low`.
     if (!engine)
         return verdict{.level = protocol::urgency::high, .categories = {}, .explain_json = {}};
-    return to_verdict(engine->assess_window(std::span<const std::string>(texts)));
+    return to_verdict(engine->assess_send(std::span<const std::string>(texts)));
 }
 
 std::string join_categories(const std::vector<std::string>& categories) {
