@@ -193,7 +193,8 @@ void student_session::on_send(std::string id, std::string text) {
     texts.reserve(window_.size());
     for (const auto& w : window_)
         texts.push_back(w.second);
-    auto verdict = assess_window(ctx_->triage.get(), texts);
+    auto verdict = assess_window(ctx_->triage.get(), texts, false);
+    auto window = std::make_shared<const std::vector<std::string>>(std::move(texts));
 
     ++in_flight_;
     auto text_copy = std::make_shared<const std::string>(text);
@@ -206,8 +207,8 @@ void student_session::on_send(std::string id, std::string text) {
         static_cast<storage::urgency>(verdict.level),
         join_categories(verdict.categories),
         ctx_->now(),
-        [self = self(), id, verdict, text_copy](storage::result<storage::append_result> r) mutable {
-            self->post_self(self, [r = std::move(r), id = std::move(id), verdict = std::move(verdict), text_copy](student_session& s) mutable {
+        [self = self(), id, verdict, text_copy, window](storage::result<storage::append_result> r) mutable {
+            self->post_self(self, [r = std::move(r), id = std::move(id), verdict = std::move(verdict), text_copy, window](student_session& s) mutable {
                 --s.in_flight_;
                 if (!r) {
                     spdlog::error("event=msg_store_failed case={} error={}", s.case_code_, r.error().message());
@@ -244,7 +245,7 @@ void student_session::on_send(std::string id, std::string text) {
                     .at = a.at,
                     .level = verdict.level,
                     .categories = verdict.categories,
-                    .explain = verdict.explain_json,
+                    .window = std::move(window),
                     .text = std::move(text_copy),
                     .state = static_cast<protocol::case_state>(a.state),
                     .reopened = a.reopened,

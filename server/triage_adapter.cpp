@@ -35,21 +35,21 @@ std::string explain_of(const triage::assessment& a) {
     });
 }
 
-verdict to_verdict(const triage::assessment& a) {
+verdict to_verdict(const triage::assessment& a, bool explain) {
     return verdict{
         .level = static_cast<protocol::urgency>(a.lvl),
         .categories = a.categories,
-        .explain_json = explain_of(a),
+        .explain_json = explain ? explain_of(a) : std::string(),
     };
 }
 
 }  // namespace
 
-verdict assess_window(const triage::engine* engine, const std::vector<std::string>& texts) {
+verdict assess_window(const triage::engine* engine, const std::vector<std::string>& texts, bool explain) {
     // Fail upward (lexicon doc §3.2 rule 6): without an engine a message is `high`, never `low`.
     if (!engine)
         return verdict{.level = protocol::urgency::high, .categories = {}, .explain_json = {}};
-    return to_verdict(engine->assess_send(std::span<const std::string>(texts)));
+    return to_verdict(engine->assess_send(std::span<const std::string>(texts), explain), explain);
 }
 
 std::string join_categories(const std::vector<std::string>& categories) {

@@ -19,8 +19,9 @@ struct verdict {
     std::string explain_json;  // {"matches":[...],"rules":[...]} for the console; may be empty
 };
 
-// texts: the session window, oldest first, the newest send last.
-verdict assess_window(const triage::engine* engine, const std::vector<std::string>& texts);
+// texts: the session window, oldest first, the newest send last. explain=false leaves explain_json
+// empty and skips building the match list: the hot path only needs the level.
+verdict assess_window(const triage::engine* engine, const std::vector<std::string>& texts, bool explain);
 
 std::string join_categories(const std::vector<std::string>& categories);
 std::vector<std::string> split_categories(const std::string& joined);

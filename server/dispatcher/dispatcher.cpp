@@ -172,6 +172,9 @@ void dispatcher::student_message(student_msg m) {
                 changed = true;
             }
         if (c.assigned_to) {
+            std::string explain;
+            if (m.window)
+                explain = assess_window(ctx_.triage.get(), *m.window, true).explain_json;
             protocol::counselor_message f{
                 .case_code = protocol::display_case_code(c.code),
                 .seq = m.seq,
@@ -181,7 +184,7 @@ void dispatcher::student_message(student_msg m) {
                 .at = protocol::rfc3339(m.at),
                 .author = {},
                 .categories = m.categories,
-                .explain_json = m.explain,
+                .explain_json = explain,
             };
             deliver_to_holders(c, m.seq, frame_of(protocol::encode(f)));
         }
@@ -394,7 +397,7 @@ void dispatcher::start_replay(const std::shared_ptr<counselor_session>& s, const
                         window.emplace_back(m.text.reveal());
                         if (window.size() > 10)
                             window.erase(window.begin());
-                        explain = assess_window(ctx_.triage.get(), window).explain_json;
+                        explain = assess_window(ctx_.triage.get(), window, true).explain_json;
                     }
                     frames.emplace_back(
                         m.seq,

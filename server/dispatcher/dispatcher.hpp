@@ -38,7 +38,9 @@ public:
         dispatch::sys_time at;
         protocol::urgency level = protocol::urgency::normal;
         std::vector<std::string> categories;
-        std::string explain;                      // triage explanation JSON, may be empty
+        // The triage window of this send: the explanation is built from it only if a counselor holds
+        // the case (it costs more than the level and quotes the student, so never ahead of need).
+        std::shared_ptr<const std::vector<std::string>> window;
         std::shared_ptr<const std::string> text;  // the student's words, for the counselor who holds the case
         protocol::case_state state = protocol::case_state::queued;
         bool reopened = false;

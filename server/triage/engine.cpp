@@ -594,10 +594,10 @@ assessment engine::assess_window(std::span<const std::string> recent_texts) cons
     return best;
 }
 
-assessment engine::assess_send(std::span<const std::string> recent_texts) const {
+assessment engine::assess_send(std::span<const std::string> recent_texts, bool with_matches) const {
     if (recent_texts.size() > window_messages) recent_texts = recent_texts.last(window_messages);
-    if (recent_texts.empty()) return assess("");
-    assessment best = assess(recent_texts.back());
+    if (recent_texts.empty()) return assess("", with_matches);
+    assessment best = assess(recent_texts.back(), with_matches);
     if (recent_texts.size() < 2) return best;
     try {
         // Sends split mid-sentence are read together; negation never crosses a send (§1 step 0).
@@ -612,7 +612,7 @@ assessment engine::assess_send(std::span<const std::string> recent_texts) const 
                 detail::tokenize(*lex_, detail::repair_utf8(text), static_cast<std::uint32_t>(i), t, false);
             }
         }
-        auto w = detail::analyse(*lex_, t);
+        auto w = detail::analyse(*lex_, t, with_matches);
         if (invalid && w.lvl < level::high) w.lvl = level::high;
         if (w.lvl > best.lvl) {
             w.rules.push_back("multi_send_window");

@@ -72,7 +72,8 @@ public:
     // The server's per-send call: the newest send alone and the window read together. The earlier
     // sends were judged when they came and the case keeps the highest level (sticky), so judging
     // them alone again on every send (as assess_window does) is work the server need not repeat.
-    assessment assess_send(std::span<const std::string> recent_texts) const;
+    // with_matches=false skips the match list (the explanation), as assess(text, false) does.
+    assessment assess_send(std::span<const std::string> recent_texts, bool with_matches = true) const;
 
     // Number of lexicon entries loaded (for logs and the health of the lexicon).
     std::size_t entry_count() const;
