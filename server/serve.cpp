@@ -38,6 +38,9 @@ int run_serve(const serve_config& config) {
     if (!store->school_exists_blocking(config.default_school))
         throw std::runtime_error("--default-school '" + config.default_school + "' does not exist");
 
+    // Declared first so it is destroyed last: the dispatcher's strand and every session's executor
+    // come from it, and handlers still queued in it hold sessions and the context.
+    net::io_context ioc(static_cast<int>(config.threads));
     auto ctx = std::make_shared<context>();
     ctx->settings.idle_timeout = config.idle_timeout;
     ctx->settings.token_ttl = config.token_ttl;
@@ -48,7 +51,6 @@ int run_serve(const serve_config& config) {
     ctx->triage = load_triage_blocking(config.lexicon_dir);
     ctx->files = static_files::load_blocking(config.web_root.empty() ? std::filesystem::path(TAMSU_DEFAULT_WEB_ROOT) : config.web_root);
 
-    net::io_context ioc(static_cast<int>(config.threads));
     ctx->dispatch = std::make_shared<dispatcher>(ioc.get_executor(), *ctx);
     std::set<std::string> schools{config.default_school, "default"};
     auto open_cases = store->open_cases_blocking();

@@ -6,9 +6,14 @@ cd "$(dirname "$0")/.."
 jobs="${TAMSU_JOBS:-2}"
 passed=0 failed=0
 
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
 run_ctest() { # preset
     local out
-    out=$(ctest --preset "$1" 2>&1 | tee /dev/stderr)
+    # tee to a file, not /dev/stderr: when stdout and stderr are one log file, reopening it truncates it.
+    ctest --preset "$1" 2>&1 | tee "$log"
+    out=$(cat "$log")
     local line
     line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" <<<"$out" | tail -1)
     if [[ -z "$line" ]]; then failed=$((failed + 1)); return; fi
@@ -30,7 +35,8 @@ fi
 
 if [[ -f tests/e2e/package.json ]]; then
     echo "== end-to-end (headless Chromium)"
-    e2e_out=$(cd tests/e2e && node --test --test-concurrency=1 2>&1 | tee /dev/stderr)
+    (cd tests/e2e && node --test --test-concurrency=1 2>&1) | tee "$log"
+    e2e_out=$(cat "$log")
     p=$(grep -E "^# pass [0-9]+" <<<"$e2e_out" | awk '{print $3}')
     f=$(grep -E "^# fail [0-9]+" <<<"$e2e_out" | awk '{print $3}')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
