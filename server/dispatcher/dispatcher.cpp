@@ -449,6 +449,12 @@ void dispatcher::start_replay(const std::shared_ptr<counselor_session>& s, const
     });
 }
 
+// Nobody is opening this case's history any more (released, closed, handed on).
+void dispatcher::forget_replays(std::int64_t case_id) {
+    for (auto it = replays_.begin(); it != replays_.end();)
+        it = it->first.second == case_id ? replays_.erase(it) : std::next(it);
+}
+
 void dispatcher::deliver_to_holders(const dispatch::live_case& c, std::uint64_t seq, std::shared_ptr<const std::string> frame) {
     if (!c.assigned_to)
         return;
@@ -495,8 +501,7 @@ void dispatcher::release(std::shared_ptr<counselor_session> s, std::string code)
                 live.state = protocol::case_state::queued;
                 live.assigned_to.reset();
                 live.queued_at = ctx_.now();
-                for (auto rit = replays_.begin(); rit != replays_.end();)
-                    rit = rit->first.second == id ? replays_.erase(rit) : std::next(rit);
+                forget_replays(id);
                 spdlog::info("event=case_released case={} by={}", live.code, actor);
                 s->send(frame_of(protocol::encode(protocol::released{protocol::display_case_code(live.code)})));
                 status_to_students(live);
@@ -534,8 +539,7 @@ void dispatcher::close_case(std::shared_ptr<counselor_session> s, std::string co
                 live.assigned_to.reset();
                 cases_.erase(it);
                 by_code_.erase(live.code);
-                for (auto rit = replays_.begin(); rit != replays_.end();)
-                    rit = rit->first.second == id ? replays_.erase(rit) : std::next(rit);
+                forget_replays(id);
                 spdlog::info("event=case_closed case={} by={}", live.code, actor);
                 s->send(frame_of(protocol::encode(protocol::closed{protocol::display_case_code(live.code)})));
                 status_to_students(live);
@@ -566,8 +570,7 @@ void dispatcher::transfer(std::shared_ptr<counselor_session> s, std::string code
         }
         if (e->who.username != to)
             s->send(frame_of(protocol::encode(protocol::released{protocol::display_case_code(c->code)})));
-        for (auto rit = replays_.begin(); rit != replays_.end();)
-            rit = rit->first.second == c->id ? replays_.erase(rit) : std::next(rit);
+        forget_replays(c->id);
         // Storage refuses to hand a held case to someone else (that is what stops two claims). A
         // transfer releases first; the one writer runs both requests in this order, and if the
         // release fails the assignment fails with it and is reverted in assign().

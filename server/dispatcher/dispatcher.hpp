@@ -103,6 +103,7 @@ private:
 
     void do_claim(std::shared_ptr<counselor_session> s, dispatch::live_case& c);
     void assign(std::shared_ptr<counselor_session> by, dispatch::live_case& c, std::string to, const char* why);
+    void forget_replays(std::int64_t case_id);
     void start_replay(const std::shared_ptr<counselor_session>& s, const dispatch::live_case& c);
     void deliver_to_holders(const dispatch::live_case& c, std::uint64_t seq, std::shared_ptr<const std::string> frame);
     void to_students(std::int64_t case_id, std::shared_ptr<const std::string> frame);
