@@ -190,8 +190,10 @@ void dispatcher::student_message(student_msg m) {
         }
         if (changed)
             queue_changed(c.school);
-        if (!c.assigned_to && !anyone_on_duty(c.school))
+        if (!c.assigned_to && !c.told_no_one_on_duty && !anyone_on_duty(c.school)) {
+            c.told_no_one_on_duty = true;
             tell_no_one_on_duty(c.id, m.lang);
+        }
     });
 }
 
@@ -225,7 +227,15 @@ void dispatcher::tell_no_one_on_duty(std::int64_t case_id, const std::string& la
         "",
         ctx_.now(),
         [this, self = shared_from_this(), case_id, copy](storage::result<storage::append_result> r) {
-            if (!r || r->duplicate)
+            if (!r) {
+                // Not stored: let the next message of the case try again.
+                on_strand([this, case_id] {
+                    if (auto it = cases_.find(case_id); it != cases_.end())
+                        it->second.told_no_one_on_duty = false;
+                });
+                return;
+            }
+            if (r->duplicate)
                 return;
             on_strand([this, case_id, copy, seq = r->seq, at = r->at] {
                 to_students_message(

@@ -27,6 +27,9 @@ struct live_case {
     std::optional<sys_time> queued_at;
     std::optional<std::string> assigned_to;
     bool has_student_message = false;
+    // The out-of-hours notice is stored once per case (idempotent by its client id); remembering it
+    // here spares the writer a duplicate write for every later message of a night.
+    bool told_no_one_on_duty = false;
 };
 
 struct viewer {
