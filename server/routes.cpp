@@ -192,6 +192,10 @@ std::string render_metrics(context& ctx) {
     o << "tamsu_writer_batches_total " << ws.batches << '\n';
     gauge("tamsu_writer_requests_total", "Write requests committed.", "counter");
     o << "tamsu_writer_requests_total " << ws.requests << '\n';
+    gauge("tamsu_checkpoints_total", "WAL checkpoints run by the background checkpointer.", "counter");
+    o << "tamsu_checkpoints_total " << ws.checkpoints << '\n';
+    gauge("tamsu_wal_frames", "Pages in the write-ahead log after the latest commit.", "gauge");
+    o << "tamsu_wal_frames " << ws.wal_frames << '\n';
     gauge("tamsu_writer_max_batch", "Largest batch committed in one transaction.", "gauge");
     o << "tamsu_writer_max_batch " << ws.max_batch << '\n';
     gauge("tamsu_writer_batch_size", "Requests per committed transaction.", "histogram");

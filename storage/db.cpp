@@ -123,6 +123,9 @@ db::db(const std::filesystem::path& file, const db_options& options) : path_(fil
         exec("PRAGMA foreign_keys = ON");
         // Temporary tables and sort spills stay in memory: no stray temp files next to the data.
         exec("PRAGMA temp_store = MEMORY");
+        if (options.cache_kib > 0) {
+            exec(("PRAGMA cache_size = -" + std::to_string(options.cache_kib)).c_str());
+        }
         if (!options.read_only) {
             exec("PRAGMA journal_mode = WAL");
             exec(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -152,11 +155,17 @@ void db::exec(const char* sql) {
 }
 
 statement_lease db::query(std::string_view sql) {
-    auto it = cache_.find(std::string{sql});
+    auto it = cache_.find(sql);
     if (it == cache_.end()) {
         it = cache_.emplace(std::string{sql}, std::make_unique<statement>(*this, sql)).first;
     }
     return statement_lease{*it->second};
+}
+
+void db::run(std::string_view sql) {
+    auto st = query(sql);
+    int rc = sqlite3_step(st->handle());
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail(rc, "run");
 }
 
 std::int64_t db::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(conn_); }

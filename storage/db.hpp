@@ -62,6 +62,8 @@ public:
     std::optional<std::int64_t> column_opt_int64(int column) const;
     std::optional<std::string> column_opt_text(int column) const;
 
+    sqlite3_stmt* handle() const noexcept { return stmt_; }
+
 private:
     db& owner_;
     sqlite3_stmt* stmt_ = nullptr;
@@ -89,6 +91,10 @@ struct db_options {
     // Long enough to ride out a checkpoint or a CLI `user add`; short enough to fail a request
     // rather than hang the writer forever.
     int busy_timeout_ms = 5000;
+    // SQLite page cache in KiB; 0 keeps SQLite's default (2 MB). The writer's inserts land on one
+    // leaf page per active case, so a cache smaller than that working set turns into a pread per
+    // insert (measured: docs/performance.md §5).
+    int cache_kib = 0;
 };
 
 class db {
@@ -100,6 +106,9 @@ public:
     ~db();
 
     void exec(const char* sql);
+    // One statement without parameters or rows (SAVEPOINT, RELEASE, ...), prepared once and reused:
+    // sqlite3_exec would parse the text again on every call. Not subject to fault injection.
+    void run(std::string_view sql);
     // Prepared once per connection and SQL text, then reused.
     statement_lease query(std::string_view sql);
     std::int64_t last_insert_rowid() const noexcept;
@@ -121,7 +130,12 @@ private:
     std::filesystem::path path_;
     sqlite3* conn_ = nullptr;
     fault_injection* faults_ = nullptr;
-    std::unordered_map<std::string, std::unique_ptr<statement>> cache_;
+    // Transparent hashing: looking up a cached statement by string_view allocates nothing.
+    struct sql_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+    };
+    std::unordered_map<std::string, std::unique_ptr<statement>, sql_hash, std::equal_to<>> cache_;
 };
 
 class transaction {

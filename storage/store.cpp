@@ -1,5 +1,6 @@
 #include "storage/store.hpp"
 
+#include "storage/checkpointer.hpp"
 #include "storage/crypto.hpp"
 #include "storage/db.hpp"
 #include "storage/fault_injection.hpp"
@@ -27,6 +28,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr const char* db_file_name = "tamsu.db";
+// The writer's page cache: holds the hot leaf pages of every active case (one insertion point per
+// case in `messages` and its unique index) for a few thousand open cases; SQLite only fills it as
+// pages are touched, so a small school's database never reaches it.
+constexpr int writer_cache_kib = 64 * 1024;
 constexpr const char* key_file_name = "master.key";
 // contract §6: "deadline is 12 hours after opening" (Decree 56/2017, Art. 26).
 constexpr auto escalation_deadline = 12h;
@@ -287,6 +292,7 @@ struct store::impl {
     std::filesystem::path db_path;
     std::unique_ptr<crypto::key32> master;  // read-only after open: shared by every storage thread
     std::string master_id;
+    std::unique_ptr<checkpointer> cp;  // before w: it must outlive the writer's connection
     std::unique_ptr<writer> w;
     std::unique_ptr<reader> r;
 
@@ -380,7 +386,8 @@ std::shared_ptr<store> store::open_blocking(const settings& config) {
     std::int64_t version = 0;
     try {
         auto conn = std::make_unique<db>(
-            p->db_path, db_options{.create = true, .synchronous_full = config.synchronous_full}
+            p->db_path,
+            db_options{.create = true, .synchronous_full = config.synchronous_full, .cache_kib = writer_cache_kib}
         );
         version = detail::migrate_blocking(*conn);
         {
@@ -399,6 +406,10 @@ std::shared_ptr<store> store::open_blocking(const settings& config) {
                 );
             }
         }
+        p->cp = std::make_unique<checkpointer>(
+            p->db_path, checkpointer::settings{.synchronous_full = config.synchronous_full}
+        );
+        p->cp->attach(*conn);
         p->w = std::make_unique<writer>(std::move(conn), writer::settings{.max_batch = config.max_batch});
         p->r = std::make_unique<reader>(p->db_path, config.reader_connections);
     } catch (const db_error& e) {
@@ -418,11 +429,18 @@ void store::stop_blocking() {
     if (!impl_) return;
     // Writer first: its callbacks may still submit reads, which the readers then answer.
     if (impl_->w) impl_->w->stop_blocking();
+    if (impl_->cp) impl_->cp->stop_blocking();
     if (impl_->r) impl_->r->stop_blocking();
 }
 
 bool store::writable() const { return impl_->w->writable(); }
-writer_stats store::stats() const { return impl_->w->stats(); }
+writer_stats store::stats() const {
+    auto out = impl_->w->stats();
+    const auto cp = impl_->cp->stats();
+    out.checkpoints = cp.checkpoints;
+    out.wal_frames = cp.wal_frames_last;
+    return out;
+}
 fault_injection& store::faults_for_tests() { return impl_->w->faults(); }
 
 // ---- writes ----

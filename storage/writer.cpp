@@ -112,10 +112,10 @@ void writer::run_batch(std::deque<request>& batch) {
             in_tx.clear();
             bool lost_tx = false;
             for (; next < batch.size(); ++next) {
-                conn.exec("SAVEPOINT request");
+                conn.run("SAVEPOINT request");
                 try {
                     batch[next].work(conn);
-                    conn.exec("RELEASE request");
+                    conn.run("RELEASE request");
                     in_tx.push_back(next);
                 } catch (...) {
                     outcome[next] = std::current_exception();
@@ -128,8 +128,8 @@ void writer::run_batch(std::deque<request>& batch) {
                         lost_tx = true;
                         break;
                     }
-                    conn.exec("ROLLBACK TO request");
-                    conn.exec("RELEASE request");
+                    conn.run("ROLLBACK TO request");
+                    conn.run("RELEASE request");
                 }
             }
             if (lost_tx) continue;  // the transaction object sees no open transaction; start again

@@ -45,6 +45,51 @@ TEST(Migrations, ReopeningAMigratedDatabaseIsANoOp) {
     EXPECT_EQ(count(conn, "SELECT count(*) FROM schools"), 1);  // the seed row was not inserted twice
 }
 
+TEST(Migrations, Version1MessagesSurviveTheSenderCheckRebuild) {
+    temp_dir dir;
+    db conn{dir.path() / "t.db", db_options{.create = true}};
+    {
+        // Only migration 0001, as a database written by the first release.
+        transaction tx{conn, transaction::kind::immediate};
+        conn.exec(std::string{detail::embedded_migrations().at(0).sql}.c_str());
+        conn.exec("PRAGMA user_version = 1");
+        tx.commit();
+    }
+    conn.exec(
+        "INSERT INTO cases (id, code, school, urgency_since, created_at, key_id, last_seq) "
+        "VALUES (7, 'ABCD2345', 'default', 0, 0, 'k', 2)"
+    );
+    conn.exec(
+        "INSERT INTO messages (case_id, seq, sender, client_id, body, at, urgency, categories) VALUES "
+        "(7, 1, 1, 'c1', x'0102', 10, 3, 'suicide'), (7, 2, 2, NULL, x'03', 20, NULL, NULL)"
+    );
+    detail::migrate_blocking(conn);
+    EXPECT_EQ(count(conn, "SELECT count(*) FROM messages WHERE case_id = 7"), 2);
+    EXPECT_EQ(count(conn, "SELECT urgency FROM messages WHERE case_id = 7 AND client_id = 'c1'"), 3);
+    // The idempotency key and the sender check still hold after the rebuild.
+    EXPECT_THROW(
+        conn.exec("INSERT INTO messages (case_id, seq, sender, client_id, body, at) VALUES (7, 3, 1, 'c1', x'00', 30)"),
+        db_error
+    );
+    EXPECT_THROW(
+        conn.exec("INSERT INTO messages (case_id, seq, sender, client_id, body, at) VALUES (7, 3, 4, 'c9', x'00', 30)"),
+        db_error
+    );
+    // Deleting the case still takes its messages with it.
+    conn.exec("DELETE FROM cases WHERE id = 7");
+    EXPECT_EQ(count(conn, "SELECT count(*) FROM messages"), 0);
+}
+
+TEST(Migrations, InsertingAMessageBuildsNoTemporaryIndex) {
+    temp_dir dir;
+    db conn{dir.path() / "t.db", db_options{.create = true}};
+    detail::migrate_blocking(conn);
+    auto st = conn.query(
+        "EXPLAIN INSERT INTO messages (case_id, seq, sender, client_id, body, at) VALUES (1, 1, 1, 'c', x'00', 0)"
+    );
+    while (st->step()) EXPECT_NE(st->column_text(1), "OpenEphemeral");
+}
+
 TEST(Migrations, DatabaseFromANewerTamsuIsRefused) {
     temp_dir dir;
     db conn{dir.path() / "t.db", db_options{.create = true}};
