@@ -133,6 +133,31 @@ TEST_F(StoreTest, RetriedSendReturnsTheOriginalSeqAndStoresNothing) {
     EXPECT_EQ(counselor->seq, 3U);
 }
 
+// The ack of a reply can be lost just before the case is closed: its retry still gets the same ack,
+// while a new reply to the closed case is refused and takes no seq.
+TEST_F(StoreTest, RetriedReplyToACaseClosedSinceGetsItsAckAndANewOneIsRefused) {
+    auto s = open();
+    auto c = make_case(*s);
+    ASSERT_TRUE(append(*s, c.id, sender::student, "a", "mot", 1'000));
+    auto reply = append(*s, c.id, sender::counselor, "r1", "tra loi", 2'000);
+    ASSERT_TRUE(reply);
+    ASSERT_TRUE(wait_for<done>([&](auto cb) { s->set_state(c.id, case_state::closed, std::nullopt, "cn", at_ms(3'000), cb); }));
+
+    auto retry = append(*s, c.id, sender::counselor, "r1", "tra loi", 4'000);
+    ASSERT_TRUE(retry);
+    EXPECT_TRUE(retry->duplicate);
+    EXPECT_EQ(retry->seq, reply->seq);
+    for (const char* id : {"r2", ""}) {
+        auto refused = append(*s, c.id, sender::counselor, id, "moi", 5'000);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error(), errc::closed_case);
+    }
+    EXPECT_EQ(s->case_by_code_blocking(c.code)->last_seq, 2U);
+    auto back = append(*s, c.id, sender::student, "b", "em lai day", 6'000);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->seq, 3U);
+}
+
 TEST_F(StoreTest, FirstStudentMessageSetsQueuedAt) {
     auto s = open();
     auto c = make_case(*s);
