@@ -150,7 +150,7 @@ void http_session::do_close() {
 }
 
 listener::listener(net::io_context& ioc, const tcp::endpoint& endpoint, std::shared_ptr<context> ctx)
-    : ioc_(ioc), acceptor_(ioc), ctx_(std::move(ctx)) {
+    : ioc_(ioc), strand_(net::make_strand(ioc)), acceptor_(strand_), backoff_(strand_), ctx_(std::move(ctx)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -163,6 +163,7 @@ void listener::stop() {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
         beast::error_code ec;
         self->acceptor_.close(ec);
+        self->backoff_.cancel();
     });
 }
 
@@ -170,13 +171,28 @@ void listener::do_accept() {
     acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open())
             return;
-        if (ec) {
-            // Out of file descriptors, say: log, and keep accepting (the next accept may succeed).
-            spdlog::warn("event=accept_failed error={}", ec.message());
-        } else {
-            socket.set_option(tcp::no_delay(true));
-            std::make_shared<http_session>(std::move(socket), self->ctx_)->run();
-        }
+        if (ec)
+            return self->on_accept_error(ec);
+        self->failures_in_a_row_ = 0;
+        beast::error_code opt_ec;
+        socket.set_option(tcp::no_delay(true), opt_ec);  // a client already gone is not our error
+        std::make_shared<http_session>(std::move(socket), self->ctx_)->run();
+        self->do_accept();
+    });
+}
+
+// Out of file descriptors (EMFILE/ENFILE) or memory, the pending connection stays in the backlog
+// and the listener stays readable: accepting again at once would spin a core and flood the log.
+// Wait a little (sessions ending free descriptors meanwhile), and say so once, then every 100th time.
+void listener::on_accept_error(const boost::system::error_code& ec) {
+    ++failures_in_a_row_;
+    if (failures_in_a_row_ == 1 || failures_in_a_row_ % 100 == 0)
+        spdlog::warn("event=accept_failed error=\"{}\" in_a_row={}", ec.message(), failures_in_a_row_);
+    ctx_->stats.accept_failures.fetch_add(1, std::memory_order_relaxed);
+    backoff_.expires_after(std::chrono::milliseconds(50));
+    backoff_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+        if (wait_ec == net::error::operation_aborted || !self->acceptor_.is_open())
+            return;
         self->do_accept();
     });
 }

@@ -6,10 +6,13 @@
 #include "server/routes.hpp"
 #include "server/session_registry.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 
@@ -46,8 +49,13 @@ public:
 
 private:
     void do_accept();
+    void on_accept_error(const boost::system::error_code& ec);
     boost::asio::io_context& ioc_;
+    // acceptor_ and backoff_ share one strand: stop() and the accept handler never race.
+    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer backoff_;
+    std::uint64_t failures_in_a_row_ = 0;
     std::shared_ptr<context> ctx_;
 };
 

@@ -19,6 +19,7 @@ struct metrics {
     std::atomic<std::uint64_t> escalations{0};
     std::atomic<std::uint64_t> safety_frames{0};
     std::atomic<std::uint64_t> slow_clients_cut{0};
+    std::atomic<std::uint64_t> accept_failures{0};
     std::atomic<std::uint64_t> logins_ok{0};
     std::atomic<std::uint64_t> logins_failed{0};
     // queue length by urgency (low, normal, high, critical), set by the dispatcher on every change

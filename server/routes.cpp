@@ -182,6 +182,8 @@ std::string render_metrics(context& ctx) {
     o << "tamsu_safety_frames_total " << m.safety_frames.load() << '\n';
     gauge("tamsu_error_frames_total", "Error frames sent.", "counter");
     o << "tamsu_error_frames_total " << m.error_frames.load() << '\n';
+    gauge("tamsu_accept_failures_total", "Connections the listener could not accept (out of descriptors).", "counter");
+    o << "tamsu_accept_failures_total " << m.accept_failures.load() << '\n';
     gauge("tamsu_slow_clients_cut_total", "Connections cut off for not reading.", "counter");
     o << "tamsu_slow_clients_cut_total " << m.slow_clients_cut.load() << '\n';
     gauge("tamsu_logins_total", "Counselor logins by result.", "counter");

@@ -8,9 +8,19 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace tamsu::test {
 namespace {
@@ -112,6 +122,61 @@ TEST_F(HttpTest, MalformedLoginBodyIsNot200) {
     auto res = http_request(port(), "POST", "/api/v1/login", "{not json");
     EXPECT_GE(res.status, 400);
     EXPECT_LT(res.status, 500);
+}
+
+// A plain TCP connection that says nothing: it holds one of the server's descriptors once accepted.
+int connect_silent(unsigned short port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ADD_FAILURE() << "connect failed";
+    }
+    return fd;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+}
+
+// Out of descriptors the pending connection stays in the backlog and the listener stays readable:
+// the server must neither spin nor flood its log, and must serve again once descriptors are free.
+TEST_F(HttpTest, OutOfDescriptorsTheListenerBacksOffAndRecovers) {
+    std::size_t open_fds = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(server().pid()) + "/fd")) {
+        ++open_fds;
+    }
+    const rlimit tight{open_fds + 3, open_fds + 3};
+    ASSERT_EQ(::prlimit(server().pid(), RLIMIT_NOFILE, &tight, nullptr), 0);
+
+    std::vector<int> clients;
+    for (int i = 0; i < 12; ++i) clients.push_back(connect_silent(port()));  // the kernel completes these
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // starved all this time
+    for (int fd : clients) ::close(fd);
+
+    http_response res;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+        try {
+            res = http_request(port(), "GET", "/healthz");
+        } catch (const std::runtime_error&) {  // still starved: try again
+        }
+    } while (res.status != 200 && std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(res.status, 200);
+
+    const auto log = server().stderr_text();
+    const auto warnings = count_of(log, "event=accept_failed");
+    EXPECT_GE(warnings, 1u) << "the descriptor limit was never reached";
+    EXPECT_LE(warnings, 3u) << "one warning, then one per 100 failures; a spinning accept loop logs thousands";
+    const auto metrics = http_request(port(), "GET", "/metrics").body;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(metrics, m, std::regex(R"(tamsu_accept_failures_total (\d+))")));
+    EXPECT_LT(std::stoull(m[1].str()), 200u) << "accept retried without a pause";
 }
 
 }  // namespace
