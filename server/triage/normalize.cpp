@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdlib>
 #include <memory>
+#include <stdexcept>
 
 namespace tamsu::triage::detail {
 
@@ -135,6 +136,134 @@ struct cp_table {
 const cp_table& table() {
     static const cp_table t;  // thread-safe initialisation (C++11 magic statics)
     return t;
+}
+
+// Steps 1, 2 and 4 in one utf8proc pass: NFKC + NFC, default-ignorable code points removed, full
+// case folding.
+constexpr auto fold_options = static_cast<utf8proc_option_t>(
+    UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE
+);
+
+// The blocks students type in (besides ASCII): Vietnamese and other Latin letters, general and CJK
+// punctuation, symbols, Han, full-width forms, variation selectors and emoji.
+constexpr std::array<std::pair<char32_t, char32_t>, 14> fold_blocks{{
+    {0x0080, 0x0250},   {0x1E00, 0x1F00},   {0x2000, 0x2070}, {0x20A0, 0x20D0}, {0x2100, 0x2150},
+    {0x2190, 0x2200},   {0x2460, 0x27C0},   {0x2B00, 0x2C00}, {0x3000, 0x3040}, {0x3400, 0x4DC0},
+    {0x4E00, 0xA000},   {0xFE00, 0xFE10},   {0xFF00, 0xFFF0}, {0x1F000, 0x1FB00},
+}};
+
+bool in_fold_blocks(char32_t c) {
+    if (c < 0x80) return true;
+    return std::any_of(fold_blocks.begin(), fold_blocks.end(), [&](const auto& r) { return c >= r.first && c < r.second; });
+}
+
+// utf8proc's pass decomposes every code point, then reorders combining marks and composes across
+// neighbours. For a code point whose folded form is empty (an invisible) or starts with a starter that
+// never composes with what precedes it, nothing crosses the border with its neighbours: the pass over a
+// text made only of such code points is the concatenation of their folded forms. This table holds those
+// forms, computed by utf8proc itself, for the blocks above (no block there holds a combining mark or a
+// code point that composes with its predecessor; normalize_test.cpp checks it against utf8proc's
+// own decompositions). Any other code point sends the whole text through utf8proc.
+class fold_table {
+public:
+    fold_table() {
+        pool_.push_back(0);  // offset 0 is never used, so a pool entry is never 0 or 1
+        for (const auto& [lo, hi] : fold_blocks)
+            for (char32_t c = lo; c < hi; ++c) add(c);
+        share_identical_pages();
+    }
+
+    // Appends the folded form of c; false when c is not in the table.
+    bool append(char32_t c, std::vector<char32_t>& out) const {
+        if (c >= limit) return false;
+        const auto page = page_[c >> 8];
+        if (page == 0) return false;
+        const auto e = pages_[page - 1][c & 0xFF];
+        if (e == itself) {
+            out.push_back(c);
+            return true;
+        }
+        if (e == absent) return false;
+        const auto* f = pool_.data() + (e >> 8);
+        out.insert(out.end(), f, f + (e & 0xFF));
+        return true;
+    }
+
+private:
+    static constexpr char32_t limit = 0x20000;
+    static constexpr std::uint32_t absent = 0;
+    static constexpr std::uint32_t itself = 1;
+    std::array<std::uint16_t, limit / 256> page_{};     // 1-based index into pages_, 0 = none
+    std::vector<std::array<std::uint32_t, 256>> pages_;  // absent, itself, or pool offset << 8 | length
+    std::vector<char32_t> pool_;
+
+    void add(char32_t c) {
+        std::string in;
+        append_utf8(in, c);
+        std::vector<char32_t> folded;
+        try {
+            fold_reference(in, folded);
+        } catch (const std::exception&) {
+            return;  // defensive: utf8proc refuses it (unassigned), the slow path will too
+        }
+        if (!folded.empty()) {
+            const auto first = folded.front();
+            if (!in_fold_blocks(first) ||
+                utf8proc_get_property(static_cast<utf8proc_int32_t>(first))->combining_class != 0)
+                return;
+        }
+        if (folded.size() > 0xFF) return;  // defensive: no code point folds that far
+        auto& page = page_[c >> 8];
+        if (page == 0) {
+            pages_.emplace_back();
+            pages_.back().fill(absent);
+            page = static_cast<std::uint16_t>(pages_.size());
+        }
+        auto& e = pages_[page - 1][c & 0xFF];
+        if (folded.size() == 1 && folded[0] == c) {
+            e = itself;
+            return;
+        }
+        e = static_cast<std::uint32_t>(pool_.size() << 8 | folded.size());
+        pool_.insert(pool_.end(), folded.begin(), folded.end());
+    }
+
+    // Han pages are all "itself": one shared copy keeps Chinese text in a few cache lines.
+    void share_identical_pages() {
+        std::vector<std::array<std::uint32_t, 256>> unique;
+        for (auto& page : page_) {
+            if (page == 0) continue;
+            const auto& content = pages_[page - 1];
+            auto it = std::find(unique.begin(), unique.end(), content);
+            if (it == unique.end()) it = unique.insert(unique.end(), content);
+            page = static_cast<std::uint16_t>(it - unique.begin() + 1);
+        }
+        pages_ = std::move(unique);
+    }
+};
+
+const fold_table& folds() {
+    static const fold_table t;  // thread-safe initialisation (C++11 magic statics)
+    return t;
+}
+
+// Decodes one multi-byte UTF-8 sequence at p (*p >= 0x80); returns its length, or 0 when it is not
+// well-formed (defensive: callers validate, and the slow path then decides).
+int decode_valid(const unsigned char* p, const unsigned char* end, char32_t& c) {
+    const auto cont = [&](int i) { return p + i < end && (p[i] & 0xC0) == 0x80; };
+    if (p[0] >= 0xC2 && p[0] < 0xE0 && cont(1)) {
+        c = (char32_t{p[0]} & 0x1F) << 6 | (p[1] & 0x3F);
+        return 2;
+    }
+    if (p[0] >= 0xE0 && p[0] < 0xF0 && cont(1) && cont(2)) {
+        c = (char32_t{p[0]} & 0x0F) << 12 | (char32_t{p[1]} & 0x3F) << 6 | (p[2] & 0x3F);
+        return c >= 0x800 && (c < 0xD800 || c > 0xDFFF) ? 3 : 0;
+    }
+    if (p[0] >= 0xF0 && p[0] < 0xF5 && cont(1) && cont(2) && cont(3)) {
+        c = (char32_t{p[0]} & 0x07) << 18 | (char32_t{p[1]} & 0x3F) << 12 | (char32_t{p[2]} & 0x3F) << 6 | (p[3] & 0x3F);
+        return c >= 0x10000 && c <= 0x10FFFF ? 4 : 0;
+    }
+    return 0;
 }
 
 bool is_han(char32_t c) {
@@ -285,31 +414,46 @@ std::string repair_utf8(std::string_view s) {
     return out;
 }
 
+void fold_reference(std::string_view text, std::vector<char32_t>& out) {
+    utf8proc_uint8_t* mapped = nullptr;
+    const auto n = utf8proc_map(
+        reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()), &mapped, fold_options
+    );
+    if (n < 0) throw std::runtime_error("utf8proc_map failed");
+    std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
+    decode(std::string_view(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n)), out);
+}
+
+bool fold_fast(std::string_view text, std::vector<char32_t>& out) {
+    out.clear();
+    out.reserve(text.size());
+    const auto& tab = folds();
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* const end = p + text.size();
+    while (p < end) {
+        const unsigned char b = *p;
+        if (b < 0x80) {
+            out.push_back(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
+            ++p;
+            continue;
+        }
+        char32_t c = 0;
+        const int len = decode_valid(p, end, c);
+        if (len == 0 || !tab.append(c, out)) return false;
+        p += len;
+    }
+    return true;
+}
+
+void fold(std::string_view text, std::vector<char32_t>& out) {
+    if (!fold_fast(text, out)) fold_reference(text, out);
+}
+
 void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, std::vector<raw_token>& out) {
     out.clear();
-    // Step 1 (NFKC + NFC), step 2 (default-ignorable code points: zero-width, soft hyphen, variation
-    // selectors) and step 4 (full Unicode case folding) in one utf8proc pass; ASCII needs only lower().
-    thread_local std::string buf;
+    // Steps 1, 2 and 4; ASCII and the common blocks without a call into utf8proc (see fold_table).
     thread_local std::vector<char32_t> cps;
-    const bool ascii = std::all_of(text.begin(), text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
-    if (ascii) {
-        buf.assign(text);
-        for (auto& ch : buf)
-            if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    } else {
-        utf8proc_uint8_t* mapped = nullptr;
-        const auto opts = static_cast<utf8proc_option_t>(
-            UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE
-        );
-        const auto n = utf8proc_map(
-            reinterpret_cast<const utf8proc_uint8_t*>(text.data()), static_cast<utf8proc_ssize_t>(text.size()), &mapped,
-            opts
-        );
-        if (n < 0) throw std::runtime_error("utf8proc_map failed");
-        buf.assign(reinterpret_cast<const char*>(mapped), static_cast<std::size_t>(n));
-        std::free(mapped);
-    }
-    decode(buf, cps);
+    fold(text, cps);
 
     std::uint32_t clause = clause_start;
     std::string word;

@@ -21,6 +21,16 @@ struct raw_token {
     bool joinable = false;  // separated from the previous word by exactly one join character
 };
 
+// Steps 1, 2 and 4 (NFKC + NFC, default-ignorable code points removed, full case folding) as code
+// points. `text` must be valid UTF-8. Skips utf8proc for text in the common blocks (fast path).
+void fold(std::string_view text, std::vector<char32_t>& out);
+
+// The same pass with utf8proc alone: what fold() must always equal (the tests compare them).
+void fold_reference(std::string_view text, std::vector<char32_t>& out);
+
+// fold()'s fast path: false (and `out` unspecified) when `text` holds a code point it does not cover.
+bool fold_fast(std::string_view text, std::vector<char32_t>& out);
+
 // Steps 1-6 and 11: NFKC/NFC, invisible characters, case folding, Traditional -> Simplified
 // (when `lex` is given), emoji as tokens, punctuation as clause boundaries, Han characters one token
 // each. `text` must be valid UTF-8.

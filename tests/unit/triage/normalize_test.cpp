@@ -3,6 +3,10 @@
 #include "server/triage/normalize.hpp"
 
 #include <gtest/gtest.h>
+#include <utf8proc.h>
+
+#include <random>
+#include <set>
 
 namespace tamsu::triage::detail {
 namespace {
@@ -62,6 +66,106 @@ TEST(TriageUtf8, ValidatesAndRepairs) {
     EXPECT_FALSE(is_valid_utf8("\xc3" "("));
     EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // a UTF-16 surrogate
     EXPECT_EQ(repair_utf8("a\xff" "b"), "a b");
+}
+
+std::string utf8(std::initializer_list<char32_t> cps) {
+    std::string s;
+    for (auto c : cps) append_cp(s, c);
+    return s;
+}
+
+std::vector<char32_t> fast(std::string_view s) {
+    std::vector<char32_t> out;
+    EXPECT_TRUE(fold_fast(s, out)) << s;
+    return out;
+}
+
+std::vector<char32_t> reference(std::string_view s) {
+    std::vector<char32_t> out;
+    fold_reference(s, out);
+    return out;
+}
+
+bool assigned(char32_t c) {
+    return (c < 0xD800 || c > 0xDFFF) &&
+           utf8proc_category(static_cast<utf8proc_int32_t>(c)) != UTF8PROC_CATEGORY_CN;
+}
+
+// The fast path is sound only if no code point it covers folds to something that composes with, or
+// reorders before, what precedes it. Canonical composition pairs are the decompositions read backwards,
+// so the code points that can come second in a pair are the non-first code points of all decompositions.
+TEST(TriageFold, NoCoveredCodePointFoldsToSomethingThatJoinsItsPredecessor) {
+    std::set<char32_t> seconds;
+    for (char32_t x = 0; x < 0x110000; ++x) {
+        utf8proc_int32_t buf[8];
+        int last = 0;
+        const auto n = utf8proc_decompose_char(
+            static_cast<utf8proc_int32_t>(x), buf, 8, static_cast<utf8proc_option_t>(UTF8PROC_DECOMPOSE), &last
+        );
+        for (auto i = 1; i < n && i < 8; ++i) seconds.insert(static_cast<char32_t>(buf[i]));
+    }
+    std::size_t covered = 0;
+    for (char32_t c = 0x80; c < 0x30000; ++c) {
+        if (!assigned(c)) continue;
+        std::vector<char32_t> out;
+        if (!fold_fast(utf8({c}), out)) continue;
+        ++covered;
+        EXPECT_EQ(out, reference(utf8({c}))) << "U+" << std::hex << static_cast<std::uint32_t>(c);
+        if (out.empty()) continue;
+        EXPECT_EQ(seconds.count(out[0]), 0u) << "U+" << std::hex << static_cast<std::uint32_t>(c);
+        EXPECT_EQ(utf8proc_get_property(static_cast<utf8proc_int32_t>(out[0]))->combining_class, 0)
+            << "U+" << std::hex << static_cast<std::uint32_t>(c);
+    }
+    EXPECT_GT(covered, 30000u);  // Latin, punctuation, Han, emoji
+}
+
+TEST(TriageFold, FastPathCoversWhatStudentsType) {
+    EXPECT_EQ(fast("HÔM NAY Em Buồn"), reference("HÔM NAY Em Buồn"));
+    EXPECT_EQ(fast("我不想活了，真的！"), reference("我不想活了，真的！"));
+    EXPECT_EQ(fast("ｋｉｌｌ ＭＥ… ok 😭👍🏽❤️"), reference("ｋｉｌｌ ＭＥ… ok 😭👍🏽❤️"));
+    EXPECT_EQ(fast("t\u200bự Straße Ǆ K"), reference("t\u200bự Straße Ǆ K"));
+    std::vector<char32_t> out;
+    EXPECT_FALSE(fold_fast("tu\u0301 tu\u031b", out));  // combining marks: only utf8proc composes them
+    EXPECT_FALSE(fold_fast("\xea\xb0\x80", out));       // Hangul
+}
+
+TEST(TriageFold, EqualsUtf8procOnEveryCoveredCodePointBesideItsNeighbours) {
+    // Predecessors and successors that end or start with what could interact: letters that are
+    // composition firsts, folds ending in a combining mark (¨, İ), invisibles, Han, emoji, a combining mark.
+    const std::vector<char32_t> around{'a', 'E', 0x01B0, 0x00EA, 0x00DF, 0x00A8, 0x0130, 0x200B, 0xFE0F,
+                                       0x6211, 0xFF2B, 0x1F62D, 0x0301, 0x3099, 0x1100};
+    for (char32_t c = 0x80; c < 0x20000; ++c) {
+        if (!assigned(c)) continue;
+        std::vector<char32_t> out;
+        if (!fold_fast(utf8({c}), out)) continue;
+        for (auto x : around) {
+            for (const auto& s : {utf8({x, c}), utf8({c, x}), utf8({x, c, x})}) {
+                std::vector<char32_t> got;
+                fold(s, got);
+                ASSERT_EQ(got, reference(s)) << "U+" << std::hex << static_cast<std::uint32_t>(c) << " beside U+"
+                                             << static_cast<std::uint32_t>(x);
+            }
+        }
+    }
+}
+
+TEST(TriageFold, EqualsUtf8procOnRandomMixedText) {
+    std::vector<char32_t> pool;
+    for (char32_t c = 0; c < 0x250; ++c) pool.push_back(c);
+    for (char32_t c : {0x0300, 0x0301, 0x0303, 0x0309, 0x0323, 0x031B, 0x0306, 0x0302, 0x0308, 0x0307, 0x200B,
+                       0x200D, 0x00AD, 0xFE0F, 0x2026, 0x3002, 0xFF0C, 0xFF01, 0x1F3FD, 0x1F62D, 0x2764, 0x6B7B,
+                       0x6740, 0x570B, 0xF900, 0x2160, 0x212A, 0x2126, 0xFB01, 0x1100, 0x1161, 0xAC00, 0x3099})
+        pool.push_back(c);
+    for (char32_t c = 0x1E00; c < 0x1F00; ++c) pool.push_back(c);
+    std::mt19937 rng(20240611);
+    std::uniform_int_distribution<std::size_t> pick(0, pool.size() - 1), len(1, 24);
+    for (int i = 0; i < 20000; ++i) {
+        std::string s;
+        for (auto n = len(rng); n > 0; --n) append_cp(s, pool[pick(rng)]);
+        std::vector<char32_t> got;
+        fold(s, got);
+        ASSERT_EQ(got, reference(s)) << s;
+    }
 }
 
 }  // namespace
