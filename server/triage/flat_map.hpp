@@ -1,6 +1,6 @@
-// Open-addressing hash tables for the matcher's hot lookups (trie edges, vocabularies). The matcher
-// does several lookups per token; std::unordered_map costs a pointer chase (a cache miss) per
-// lookup, these cost one probe into a flat array. Built once at load, read-only afterwards.
+// Open-addressing hash table for the matcher's hot vocabulary lookups. The matcher does several
+// lookups per token; std::unordered_map costs a pointer chase (a cache miss) per lookup, this costs
+// one probe into a flat array. Built once at load, read-only afterwards.
 #pragma once
 
 #include <cstdint>
@@ -27,48 +27,6 @@ inline std::uint64_t hash_bytes(std::string_view s) {
     }
     return mix64(h);
 }
-
-// uint64 key -> uint32 value; key ~0 is reserved as "empty". Key and value share a slot, so a hit
-// costs one cache line.
-class flat_u64_map {
-public:
-    static constexpr std::uint64_t empty = ~std::uint64_t{0};
-
-    void build(const std::vector<std::pair<std::uint64_t, std::uint32_t>>& items) {
-        std::size_t cap = 16;
-        while (cap < items.size() * 2 + 1) cap <<= 1;
-        slots_.assign(cap, slot{});
-        mask_ = cap - 1;
-        for (const auto& [k, v] : items) {
-            auto i = mix64(k) & mask_;
-            while (slots_[i].key != empty && slots_[i].key != k) i = (i + 1) & mask_;
-            slots_[i] = slot{k, v};
-        }
-    }
-
-    // Returns false when absent.
-    bool find(std::uint64_t k, std::uint32_t& v) const {
-        if (slots_.empty()) return false;
-        auto i = mix64(k) & mask_;
-        while (true) {
-            const auto& s = slots_[i];
-            if (s.key == k) {
-                v = s.value;
-                return true;
-            }
-            if (s.key == empty) return false;
-            i = (i + 1) & mask_;
-        }
-    }
-
-private:
-    struct slot {
-        std::uint64_t key = empty;
-        std::uint32_t value = 0;
-    };
-    std::vector<slot> slots_;
-    std::uint64_t mask_ = 0;
-};
 
 // string -> uint32 value, keys stored with their hash.
 class flat_string_map {

@@ -439,18 +439,32 @@ private:
 void lexicon::finish() {
     static std::atomic<std::uint64_t> counter{0};
     serial = ++counter;
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> items(edges.begin(), edges.end());
-    fast_edges.build(items);
+    std::vector<std::vector<fast_edge>> out(nodes.size());
     root_child.assign(stripped_vocab.size() + 2, 0);
-    for (const auto& [k, v] : edges)
-        if ((k >> 32) == 0) root_child[static_cast<std::size_t>(k & 0xFFFFFFFFu)] = v;
-    node_bits.assign(nodes.size(), 0);
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-        node_bits[i] = static_cast<std::uint8_t>((nodes[i].phrases.empty() ? 0 : 1) | (nodes[i].gaps.empty() ? 0 : 2));
-    node_mask.assign(nodes.size(), 0);
-    for (const auto& [k, v] : edges) {
-        node_bits[static_cast<std::size_t>(k >> 32)] |= 4;
-        node_mask[static_cast<std::size_t>(k >> 32)] |= std::uint64_t{1} << (k & 63);
+    for (const auto& [k, child] : edges) {
+        const auto node = static_cast<std::size_t>(k >> 32);
+        const auto sid = static_cast<std::uint32_t>(k & 0xFFFFFFFFu);
+        out[node].push_back(fast_edge{sid, child});
+        if (node == 0) root_child[sid] = child;
+    }
+    fast_nodes.assign(nodes.size(), fast_node{});
+    fast_edges.clear();
+    fast_edges.reserve(edges.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        auto& list = out[i];
+        std::sort(list.begin(), list.end(), [](const fast_edge& a, const fast_edge& b) { return a.sid < b.sid; });
+        // Defensive: a prefix followed by more than 65,535 different words would need a vocabulary
+        // a hundred times today's.
+        if (list.size() > 0xFFFF) throw lexicon_error("lexicon: too many different words after one prefix");
+        auto& n = fast_nodes[i];
+        n.edges_begin = static_cast<std::uint32_t>(fast_edges.size());
+        n.edge_count = static_cast<std::uint16_t>(list.size());
+        n.bits = static_cast<std::uint8_t>(
+            (nodes[i].phrases.empty() ? 0 : node_phrases) | (nodes[i].gaps.empty() ? 0 : node_gaps) |
+            (list.empty() ? 0 : node_words)
+        );
+        for (const auto& e : list) n.mask |= std::uint64_t{1} << (e.sid & 63);
+        fast_edges.insert(fast_edges.end(), list.begin(), list.end());
     }
     fast_stripped.build(stripped_vocab);
     fast_accent.build(accent_vocab);

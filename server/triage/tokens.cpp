@@ -496,10 +496,10 @@ struct walker {
     }
 
     void walk(std::uint32_t node, std::uint32_t pos) {
-        const auto bits = lex.node_bits[node];
-        if (depth > 0 && (bits & 1)) report(node, pos);
+        const auto bits = lex.fast_nodes[node].bits;
+        if (depth > 0 && (bits & lexicon::node_phrases)) report(node, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
-        if (bits & 2) walk_gaps(node, pos);
+        if (bits & lexicon::node_gaps) walk_gaps(node, pos);
         walk_tokens(node, pos);
     }
 
@@ -519,8 +519,7 @@ struct walker {
     // Follows literal edges from `node` with each candidate reading of the token at `pos`.
     void walk_tokens(std::uint32_t node, std::uint32_t pos) {
         if (pos >= t.toks.size()) return;
-        if (node != 0 && !(lex.node_bits[node] & 4)) return;  // a leaf: no lookup, no cache miss
-        const std::uint64_t mask = node != 0 ? lex.node_mask[node] : ~std::uint64_t{0};
+        if (node != 0 && !(lex.fast_nodes[node].bits & lexicon::node_words)) return;  // a leaf: no search
         const auto& tok = t.toks[pos];
         for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
             const auto& fm = t.forms[f];
@@ -528,21 +527,8 @@ struct walker {
             std::size_t pushed = 0;
             bool ok = true;
             for (std::uint8_t i = 0; i < fm.n; ++i) {
-                if (fm.subs[i].sid == unknown_id) {
-                    ok = false;
-                    break;
-                }
-                std::uint32_t next = 0;
-                if (cur == 0) {
-                    next = fm.subs[i].sid < lex.root_child.size() ? lex.root_child[fm.subs[i].sid] : 0;
-                    if (next == 0) {
-                        ok = false;
-                        break;
-                    }
-                } else if (i == 0 && !(mask & (std::uint64_t{1} << (fm.subs[i].sid & 63)))) {
-                    ok = false;
-                    break;
-                } else if (!lex.fast_edges.find((static_cast<std::uint64_t>(cur) << 32) | fm.subs[i].sid, next)) {
+                const auto next = fm.subs[i].sid == unknown_id ? 0 : lex.child(cur, fm.subs[i].sid);
+                if (next == 0) {
                     ok = false;
                     break;
                 }
