@@ -25,7 +25,10 @@ enum class sig : std::uint8_t {
 inline constexpr std::size_t sig_count = static_cast<std::size_t>(sig::count_);
 std::string_view sig_name(sig s);
 int default_weight(sig s);
-bool is_cue(sig s);
+inline bool is_cue(sig s) { return static_cast<std::size_t>(s) >= static_cast<std::size_t>(sig::NEG); }
+
+// The languages the rules single out (language collisions, docs/triage.md "Modifiers" 1).
+enum class lang_code : std::uint8_t { other, vi, en };
 
 enum flag : std::uint32_t {
     f_hyp = 1u << 0,       // hyperbole-prone (kms, muốn chết): demoted by laughter or a school clause
@@ -48,6 +51,7 @@ struct entry {
     std::string pattern;  // as written in the file, for explain
     std::string category;
     std::string language;
+    lang_code lang = lang_code::other;  // `language`, for the rules
     std::string file;
     int line = 0;
     sig cls = sig::L;
@@ -84,6 +88,7 @@ struct token {
     std::uint32_t text_begin = 0, text_len = 0;  // into tokens::text, for explain
     bool quoted = false;
     bool han = false;
+    bool vi_function_word = false;  // em, khong, la...: two of them show a Vietnamese message typed without marks
 };
 
 struct tokens {
@@ -185,6 +190,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
 void accent_and_strip(std::string_view word, std::string& accent_key, std::string& stripped);
 
 std::vector<hit> match_all(const lexicon& lex, const tokens& t);
+void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& out);  // reuses out's memory
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
 

@@ -38,17 +38,51 @@ struct effect {
     bool negated = false;
 };
 
+// What the rules read of a hit, side by side: the rules compare hits pairwise, and reading these through
+// the large, scattered entries cost a cache miss per comparison.
+struct hit_facts {
+    sig cls = sig::L;  // the entry's class (effect::cls is the class after modifiers)
+    lang_code lang = lang_code::other;
+    std::uint32_t flags = 0;
+    std::uint32_t msg = 0;
+    std::uint32_t clause = 0;  // after contrast words split clauses (split_clauses)
+};
+
+// One thread's working memory for analyses, reused from message to message instead of allocated.
+// An analysis runs to its end before the next starts on the same thread, so one set is enough.
+struct analysis_buffers {
+    std::vector<hit> hits;
+    std::vector<effect> fx;
+    std::vector<hit_facts> facts;
+    std::vector<std::uint32_t> clause;
+    std::vector<std::uint32_t> starts;
+    std::vector<char> vi_msg;
+    std::vector<int> vi_count;
+    std::vector<char> neg_candidate;
+    std::vector<std::size_t> order;
+    std::vector<std::string_view> rules;
+    std::array<std::uint32_t, sig_count + 1> class_begin{};  // by_class[class_begin[s]..class_begin[s + 1])
+    std::vector<std::uint32_t> by_class;                     // alive hits grouped by class
+};
+
 class analysis {
 public:
-    analysis(const lexicon& lex, const tokens& t, bool with_matches)
-        : lex_(lex), t_(t), with_matches_(with_matches), hits_(match_all(lex, t)), fx_(hits_.size()) {
+    analysis(const lexicon& lex, const tokens& t, bool with_matches, analysis_buffers& buf)
+        : lex_(lex), t_(t), with_matches_(with_matches), buf_(buf), hits_(buf.hits), fx_(buf.fx), facts_(buf.facts),
+          clause_(buf.clause), rules_(buf.rules) {
+        match_all(lex, t, hits_);
+        fx_.assign(hits_.size(), effect{});
+        facts_.resize(hits_.size());
+        rules_.clear();
         for (std::size_t i = 0; i < hits_.size(); ++i) {
+            const auto& e = ent(i);
+            facts_[i] = hit_facts{e.cls, e.lang, e.flags, t_.toks[hits_[i].begin].msg, 0};
             fx_[i].cls = ent(i).cls;
             fx_[i].weight = ent(i).weight;
             // An exhaustion or exam idiom ("mệt muốn chết") still says the student is struggling: N.
             if (fx_[i].cls == sig::HYP && fx_[i].weight > 0) fx_[i].cls = sig::N;
             // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
-            if ((ent(i).flags & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
+            if ((flags(i) & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
         }
     }
 
@@ -58,6 +92,7 @@ public:
         consume();
         containment();
         split_clauses();
+        group_by_class();
         modifiers();
         everyday_time();
         return decide();
@@ -67,20 +102,23 @@ private:
     const lexicon& lex_;
     const tokens& t_;
     bool with_matches_;
-    std::vector<hit> hits_;
-    std::vector<effect> fx_;
-    std::vector<std::uint32_t> clause_;  // clause per token after contrast words split clauses
-    std::vector<std::string> rules_;
+    analysis_buffers& buf_;
+    std::vector<hit>& hits_;
+    std::vector<effect>& fx_;
+    std::vector<hit_facts>& facts_;
+    std::vector<std::uint32_t>& clause_;  // clause per token after contrast words split clauses
+    std::vector<std::string_view>& rules_;  // rule names are string literals
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
-    sig orig(std::size_t i) const { return ent(i).cls; }
-    std::uint32_t msg(std::size_t i) const { return t_.toks[hits_[i].begin].msg; }
-    std::uint32_t clause(std::size_t i) const { return clause_[hits_[i].begin]; }
+    sig orig(std::size_t i) const { return facts_[i].cls; }
+    std::uint32_t flags(std::size_t i) const { return facts_[i].flags; }
+    std::uint32_t msg(std::size_t i) const { return facts_[i].msg; }
+    std::uint32_t clause(std::size_t i) const { return facts_[i].clause; }
     bool contains(std::size_t outer, std::size_t inner) const {
         return hits_[inner].begin >= hits_[outer].begin && hits_[inner].end <= hits_[outer].end;
     }
-    void rule(std::string r) {
-        if (std::find(rules_.begin(), rules_.end(), r) == rules_.end()) rules_.push_back(std::move(r));
+    void rule(std::string_view r) {
+        if (std::find(rules_.begin(), rules_.end(), r) == rules_.end()) rules_.push_back(r);
     }
 
     template <class P>
@@ -97,29 +135,26 @@ private:
     // one-word Vietnamese pattern read without diacritics counts only when the message shows
     // Vietnamese elsewhere: a word typed with diacritics or a Vietnamese phrase of two words or more.
     void language_gate() {
-        std::vector<char> vi_msg(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, 0);
+        auto& vi_msg = buf_.vi_msg;
+        vi_msg.assign(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, 0);
         for (const auto& tok : t_.toks)
             for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
                 if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = 1;
         for (std::size_t i = 0; i < hits_.size(); ++i)
-            if (ent(i).language == "vi" && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = 1;
+            if (facts_[i].lang == lang_code::vi && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = 1;
         // Two common Vietnamese function words typed without marks also show the language.
-        static constexpr std::array<std::string_view, 34> vi_words{
-            "em",  "minh", "mk", "khong", "ko", "la",  "cua", "nhung", "roi", "nay", "lam", "vi",
-            "voi", "thi",  "duoc", "dc",  "toi", "ban", "hoc", "oi",   "nhe", "nha", "qua", "bi",
-            "cung", "cx",  "gi",  "ve",   "nua", "ai",  "thay", "muon", "chi", "anh"};
-        std::vector<int> vi_count(vi_msg.size(), 0);
-        for (const auto& tok : t_.toks) {
-            const std::string_view txt(t_.text.data() + tok.text_begin, tok.text_len);
-            if (std::find(vi_words.begin(), vi_words.end(), txt) != vi_words.end() && ++vi_count[tok.msg] >= 2)
-                vi_msg[tok.msg] = 1;
-        }
+        auto& vi_count = buf_.vi_count;
+        vi_count.assign(vi_msg.size(), 0);
+        for (const auto& tok : t_.toks)
+            if (tok.vi_function_word && ++vi_count[tok.msg] >= 2) vi_msg[tok.msg] = 1;
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             const bool one_word = hits_[i].end - hits_[i].begin == 1;
-            if (ent(i).language == "vi" && hits_[i].stripped_only && one_word && !vi_msg[msg(i)]) fx_[i].alive = false;
+            if (facts_[i].lang == lang_code::vi && hits_[i].stripped_only && one_word && !vi_msg[msg(i)])
+                fx_[i].alive = false;
             // ...and the other way: "song" is sông/sống in a Vietnamese message, not a song.
             const auto sid = hits_[i].first_sid;
-            if (ent(i).language == "en" && one_word && vi_msg[msg(i)] && sid < lex_.vi_sids.size() && lex_.vi_sids[sid])
+            if (facts_[i].lang == lang_code::en && one_word && vi_msg[msg(i)] && sid < lex_.vi_sids.size() &&
+                lex_.vi_sids[sid])
                 fx_[i].alive = false;
         }
     }
@@ -128,14 +163,14 @@ private:
     // before it, or a method or ideation word in the same message.
     void collision_context() {
         for (std::size_t i = 0; i < hits_.size(); ++i) {
-            if (!(ent(i).flags & f_ctx) || !hits_[i].stripped_only) continue;
+            if (!(flags(i) & f_ctx) || !hits_[i].stripped_only) continue;
             const bool ok = any([&](std::size_t j) {
                 if (j == i) return false;
                 if (orig(j) == sig::DES)
                     return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 1 &&
                            t_.toks[hits_[j].begin].clause == t_.toks[hits_[i].begin].clause;
                 return msg(j) == msg(i) && in(orig(j), {sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K}) &&
-                       !(ent(j).flags & f_ctx);
+                       !(flags(j) & f_ctx);
             });
             if (!ok) {
                 fx_[i].alive = false;
@@ -152,7 +187,7 @@ private:
                             });
         for (std::size_t c = 0; c < hits_.size(); ++c) {
             const sig cc = orig(c);
-            const bool consumer = cc == sig::HYP || cc == sig::FF || (ent(c).flags & f_consume);
+            const bool consumer = cc == sig::HYP || cc == sig::FF || (flags(c) & f_consume);
             if (!consumer || !fx_[c].alive) continue;
             if (cc == sig::HYP && cancel) {
                 fx_[c].alive = false;
@@ -162,7 +197,7 @@ private:
             for (std::size_t r = 0; r < hits_.size(); ++r) {
                 if (r == c || !fx_[r].alive || !contains(c, r)) continue;
                 const sig rc = orig(r);
-                const bool r_consumer = rc == sig::HYP || rc == sig::FF || (ent(r).flags & f_consume);
+                const bool r_consumer = rc == sig::HYP || rc == sig::FF || (flags(r) & f_consume);
                 if (r_consumer && !(hits_[r].end - hits_[r].begin < hits_[c].end - hits_[c].begin)) continue;
                 // "Never hide a clear critical phrase": only a false friend may swallow an anchor.
                 // A directed insult ("they tell me to kill myself") quotes the anchor; it may consume it.
@@ -181,7 +216,7 @@ private:
             if (!fx_[r].alive) continue;
             const sig rc = orig(r);
             for (std::size_t o = 0; o < hits_.size(); ++o) {
-                if (o == r || !fx_[o].alive || is_cue(orig(o)) || !contains(o, r)) continue;
+                if (o == r || !contains(o, r) || !fx_[o].alive || is_cue(orig(o))) continue;
                 const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
                 if (in(rc, {sig::NEG, sig::NEGPOST, sig::MIN, sig::CON})) {
                     fx_[r].alive = false;
@@ -190,7 +225,7 @@ private:
                 }
                 // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
                 // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
-                const bool inner_time = (rc == sig::P && (ent(r).flags & f_time)) || rc == sig::N || rc == sig::D ||
+                const bool inner_time = (rc == sig::P && (flags(r) & f_time)) || rc == sig::N || rc == sig::D ||
                                         rc == sig::L;
                 if (!is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time)) {
                     fx_[r].alive = false;
@@ -202,7 +237,8 @@ private:
 
     // Contrast words (but, nhưng, 但是) end a negation scope like punctuation does.
     void split_clauses() {
-        std::vector<std::uint32_t> starts;
+        auto& starts = buf_.starts;
+        starts.clear();
         for (std::size_t i = 0; i < hits_.size(); ++i)
             if (fx_[i].alive && orig(i) == sig::CON) starts.push_back(hits_[i].begin);
         std::sort(starts.begin(), starts.end());
@@ -218,6 +254,7 @@ private:
             // Both parts only grow along the text, so equal sums mean the same clause.
             clause_[i] = t_.toks[i].clause + bump;
         }
+        for (std::size_t i = 0; i < hits_.size(); ++i) facts_[i].clause = clause_[hits_[i].begin];
     }
 
     bool ends_clause(std::size_t j) const {
@@ -225,32 +262,55 @@ private:
         return e >= t_.toks.size() || clause_[e] != clause_[e - 1];
     }
 
+    // From here on no hit dies or comes back, and most rules ask "is there an X in this clause": they
+    // then look at the few alive hits of class X instead of at every hit (the passes are pairwise).
+    void group_by_class() {
+        auto& begin = buf_.class_begin;
+        begin.fill(0);
+        for (std::size_t i = 0; i < hits_.size(); ++i)
+            if (fx_[i].alive) ++begin[static_cast<std::size_t>(orig(i)) + 1];
+        for (std::size_t s = 1; s < begin.size(); ++s) begin[s] += begin[s - 1];
+        buf_.by_class.resize(begin.back());
+        auto next = begin;
+        for (std::size_t i = 0; i < hits_.size(); ++i)
+            if (fx_[i].alive) buf_.by_class[next[static_cast<std::size_t>(orig(i))]++] = static_cast<std::uint32_t>(i);
+    }
+
+    // any() over the alive hits of class s (valid after group_by_class()).
+    template <class P>
+    bool any_of_class(sig s, P pred) const {
+        const auto k = static_cast<std::size_t>(s);
+        for (auto x = buf_.class_begin[k]; x < buf_.class_begin[k + 1]; ++x)
+            if (pred(std::size_t{buf_.by_class[x]})) return true;
+        return false;
+    }
+    bool has_class(sig s) const {
+        const auto k = static_cast<std::size_t>(s);
+        return buf_.class_begin[k] != buf_.class_begin[k + 1];
+    }
     bool cue_in_clause(sig s, std::uint32_t cl) const {
-        return any([&](std::size_t j) { return orig(j) == s && clause(j) == cl; });
+        return any_of_class(s, [&](std::size_t j) { return clause(j) == cl; });
     }
     bool cue_in_msg(sig s, std::uint32_t m) const {
-        return any([&](std::size_t j) { return orig(j) == s && msg(j) == m; });
+        return any_of_class(s, [&](std::size_t j) { return msg(j) == m; });
     }
 
     void modifiers() {
-        const bool ident = any_cue(sig::IDENT);
-        const bool cancel_hyp = any_cue(sig::INT) && any([&](std::size_t i) {
-                                    return in(orig(i), {sig::M, sig::P, sig::K});
-                                });
-        std::vector<char> neg_candidate(hits_.size(), 0);
+        const bool ident = has_class(sig::IDENT);
+        const bool cancel_hyp = has_class(sig::INT) && (has_class(sig::M) || has_class(sig::P) || has_class(sig::K));
+        auto& neg_candidate = buf_.neg_candidate;
+        neg_candidate.assign(hits_.size(), 0);
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             auto& f = fx_[i];
             if (!f.alive || is_cue(orig(i))) continue;
             const sig c = orig(i);
             const auto cl = clause(i);
             const auto m = msg(i);
-            const auto& e = ent(i);
             // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
             if (c != sig::H && c != sig::L && c != sig::N) {
                 const bool framed =
-                    any([&](std::size_t j) {
-                        return orig(j) == sig::FRAME && clause(j) == cl &&
-                               ((ent(j).flags & f_strong) || (e.flags & f_topic));
+                    any_of_class(sig::FRAME, [&](std::size_t j) {
+                        return clause(j) == cl && ((flags(j) & f_strong) || (flags(i) & f_topic));
                     }) ||
                     (t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m));
                 if (framed && !ident) {
@@ -260,12 +320,10 @@ private:
                 }
             }
             // 2. Hyperbole-prone words (kms, muốn chết, 想死) next to laughter or a school worry.
-            if ((e.flags & f_hyp) && !cancel_hyp) {
-                const bool joking = cue_in_msg(sig::LAUGH, m) || any([&](std::size_t j) {
-                                        return clause(j) == cl &&
-                                               ((orig(j) == sig::N && (ent(j).flags & f_everyday)) ||
-                                                orig(j) == sig::HYP);
-                                    });
+            if ((flags(i) & f_hyp) && !cancel_hyp) {
+                const bool joking =
+                    cue_in_msg(sig::LAUGH, m) || cue_in_clause(sig::HYP, cl) ||
+                    any_of_class(sig::N, [&](std::size_t j) { return clause(j) == cl && (flags(j) & f_everyday); });
                 if (joking) {
                     f.cls = sig::N;
                     f.weight = 2;
@@ -274,9 +332,9 @@ private:
                 }
             }
             // 5. Past / history: a past attempt is high, not critical, unless it is happening again.
-            const bool recurring_now = cue_in_clause(sig::O, cl) ||
-                                       (any([&](std::size_t j) { return orig(j) == sig::O && msg(j) == m; }) &&
-                                        any([&](std::size_t j) { return orig(j) == sig::P && clause(j) != cl; }));
+            const bool recurring_now =
+                cue_in_clause(sig::O, cl) ||
+                (cue_in_msg(sig::O, m) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
             if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M}) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
                 if (c == sig::M) {
                     f.weight = 0;
@@ -289,25 +347,26 @@ private:
             }
             // 4. Negation (NegEx-style scope), decided after the overrides below are known.
             if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V})) {
-                const bool negated = any([&](std::size_t j) {
-                    if (orig(j) == sig::NEG) {
+                const bool negated =
+                    any_of_class(sig::NEG, [&](std::size_t j) {
                         // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
                         if (hits_[j].begin >= hits_[i].begin || clause(j) != cl) return false;
                         const auto dist = hits_[j].end >= hits_[i].begin ? 0u : hits_[i].begin - hits_[j].end;
                         return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u);
-                    }
-                    if (orig(j) == sig::NEGPOST) return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
-                    return false;
-                });
+                    }) ||
+                    any_of_class(sig::NEGPOST, [&](std::size_t j) {
+                        return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
+                    });
                 if (negated) neg_candidate[i] = 1;
             }
         }
         // Overrides (§3.3.4): capability, or an un-negated means/plan/anchor anywhere in the window,
         // means the denial is not believed.
-        const bool override_neg = any_cue(sig::K) || any([&](std::size_t j) {
-                                      return !neg_candidate[j] && fx_[j].weight > 0 &&
-                                             in(fx_[j].cls, {sig::M, sig::P, sig::A}) && orig(j) == fx_[j].cls;
-                                  });
+        const auto believed = [&](std::size_t j) {
+            return !neg_candidate[j] && fx_[j].weight > 0 && fx_[j].cls == orig(j);
+        };
+        const bool override_neg = has_class(sig::K) || any_of_class(sig::M, believed) ||
+                                  any_of_class(sig::P, believed) || any_of_class(sig::A, believed);
         for (std::size_t i = 0; i < hits_.size(); ++i) {
             if (!neg_candidate[i]) continue;
             if (override_neg) {
@@ -319,8 +378,8 @@ private:
             const sig c = orig(i);
             if (c == sig::A || c == sig::I) {
                 const auto m = msg(i);
-                const bool minimised = cue_in_msg(sig::MIN, m) || any([&](std::size_t j) {
-                                           return orig(j) == sig::N && msg(j) == m && fx_[j].weight > 0;
+                const bool minimised = cue_in_msg(sig::MIN, m) || any_of_class(sig::N, [&](std::size_t j) {
+                                           return msg(j) == m && fx_[j].weight > 0;
                                        });
                 if (minimised) {
                     f.cls = sig::N;
@@ -342,10 +401,10 @@ private:
     // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan.
     void everyday_time() {
         for (std::size_t i = 0; i < hits_.size(); ++i) {
-            if (!fx_[i].alive || orig(i) != sig::P || !(ent(i).flags & f_time) || fx_[i].weight == 0) continue;
+            if (!fx_[i].alive || orig(i) != sig::P || !(flags(i) & f_time) || fx_[i].weight == 0) continue;
             const auto cl = clause(i);
             const bool everyday = any([&](std::size_t j) {
-                return clause(j) == cl && (ent(j).flags & f_everyday);
+                return clause(j) == cl && (flags(j) & f_everyday);
             });
             const bool risk = any([&](std::size_t j) {
                 return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, {sig::A, sig::I, sig::M, sig::SH});
@@ -368,7 +427,7 @@ private:
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
             if (f.cls == sig::P) {
-                const auto st = ent(i).flags & p_subtypes;
+                const auto st = flags(i) & p_subtypes;
                 psubs |= st;
                 const auto idx =
                     static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)));
@@ -384,7 +443,7 @@ private:
                 }
                 continue;
             }
-            if (f.cls == sig::O) ((ent(i).flags & f_recur) ? o_recur : o_now) = true;
+            if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : o_now) = true;
             auto& slot = cmax[static_cast<std::size_t>(f.cls)];
             slot = std::max(slot, f.weight);
         }
@@ -444,15 +503,23 @@ private:
         }
 
         // Categories and matches, most urgent first.
-        std::vector<std::size_t> order;
+        auto& order = buf_.order;
+        order.clear();
         for (std::size_t i = 0; i < hits_.size(); ++i)
             if (fx_[i].alive) order.push_back(i);
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        // Stable, and by insertion: a message has a handful of hits, and std::stable_sort allocates.
+        const auto before = [&](std::size_t x, std::size_t y) {
             const bool cx = is_cue(fx_[x].cls), cy = is_cue(fx_[y].cls);
             if (cx != cy) return cy;
             if (fx_[x].weight != fx_[y].weight) return fx_[x].weight > fx_[y].weight;
             return rank(fx_[x].cls) < rank(fx_[y].cls);
-        });
+        };
+        for (std::size_t k = 1; k < order.size(); ++k) {
+            const auto v = order[k];
+            auto j = k;
+            for (; j > 0 && before(v, order[j - 1]); --j) order[j] = order[j - 1];
+            order[j] = v;
+        }
         bool service = false;
         for (auto i : order) {
             const auto& e = ent(i);
@@ -478,13 +545,14 @@ private:
         }
         if (a.categories.empty() && service) a.categories.push_back("service");
         if (a.third_party) rule("third_party");
-        a.rules = std::move(rules_);
+        a.rules.assign(rules_.begin(), rules_.end());
         return a;
     }
 };
 
 assessment analyse(const lexicon& lex, const tokens& t, bool with_matches = true) {
-    return analysis(lex, t, with_matches).run();
+    thread_local analysis_buffers buffers;
+    return analysis(lex, t, with_matches, buffers).run();
 }
 
 assessment fail_high(std::string why) {

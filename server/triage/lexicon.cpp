@@ -202,6 +202,7 @@ public:
             entry e;
             e.pattern = cols[0];
             e.language = language;
+            e.lang = language == "vi" ? lang_code::vi : language == "en" ? lang_code::en : lang_code::other;
             e.file = file.filename().string();
             e.line = line_;
             e.cls = parse_class(where, cols[1]);
@@ -472,7 +473,6 @@ void lexicon::finish() {
 
 std::string_view sig_name(sig s) { return sig_names[static_cast<std::size_t>(s)]; }
 int default_weight(sig s) { return sig_weights[static_cast<std::size_t>(s)]; }
-bool is_cue(sig s) { return static_cast<std::size_t>(s) >= static_cast<std::size_t>(sig::NEG); }
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir) {
     auto lex = std::make_shared<lexicon>();

@@ -8,6 +8,7 @@
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace tamsu::triage::detail {
 
@@ -265,6 +266,16 @@ void old_teencode(std::string_view w, std::vector<std::string>& out) {
     }
 }
 
+// The language gate's sign of Vietnamese typed without marks (engine.cpp): two of these common
+// function words in one message.
+bool is_vi_function_word(std::string_view w) {
+    static constexpr std::array<std::string_view, 34> words{
+        "em",  "minh", "mk", "khong", "ko", "la",  "cua", "nhung", "roi", "nay", "lam", "vi",
+        "voi", "thi",  "duoc", "dc",  "toi", "ban", "hoc", "oi",   "nhe", "nha", "qua", "bi",
+        "cung", "cx",  "gi",  "ve",   "nua", "ai",  "thay", "muon", "chi", "anh"};
+    return std::find(words.begin(), words.end(), w) != words.end();
+}
+
 struct form_builder {
     const lexicon& lex;
     tokens& out;
@@ -382,6 +393,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         t.msg = msg;
         t.quoted = r.quoted;
         t.han = r.kind == raw_kind::han;
+        t.vi_function_word = is_vi_function_word(r.text);
         t.text_begin = static_cast<std::uint32_t>(out.text.size());
         out.text += r.text;
         t.text_len = static_cast<std::uint32_t>(r.text.size());
@@ -548,6 +560,12 @@ struct walker {
 
 std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
     std::vector<hit> hits;
+    match_all(lex, t, hits);
+    return hits;
+}
+
+void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
+    hits.clear();
     walker w{lex, t, hits};
     for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
         w.start = i;
@@ -565,7 +583,6 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
         ),
         hits.end()
     );
-    return hits;
 }
 
 }  // namespace tamsu::triage::detail
