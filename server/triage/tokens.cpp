@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 
 namespace tamsu::triage::detail {
 
@@ -375,6 +376,82 @@ struct form_builder {
     }
 };
 
+// Candidate readings depend only on the token and the lexicon, and tokens repeat (Zipf), so each thread
+// keeps them: one open-addressing table over two pools (key bytes, readings), so a warm lookup costs a
+// hash and one probe and allocates nothing. Bounded: emptied when it holds `limit` tokens or when
+// another lexicon is in use. Emptying changes nothing but speed: readings are recomputed the same.
+class reading_cache {
+public:
+    struct slot {
+        std::uint64_t hash = 0;
+        std::uint32_t key_begin = 0, key_len = 0;
+        std::uint32_t forms_begin = 0, forms_count = 0;
+        raw_kind kind = raw_kind::word;
+        bool vi_function_word = false;
+        bool used = false;
+    };
+
+    void use(std::uint64_t lexicon_serial) {
+        if (lexicon_serial == serial_ && count_ < limit) return;
+        slots_.assign(initial_slots, slot{});
+        keys_.clear();
+        forms_.clear();
+        count_ = 0;
+        serial_ = lexicon_serial;
+    }
+
+    const slot* find(std::string_view key, raw_kind kind, std::uint64_t h) const {
+        const auto mask = slots_.size() - 1;
+        for (auto i = h & mask; slots_[i].used; i = (i + 1) & mask) {
+            const auto& s = slots_[i];
+            if (s.hash == h && s.kind == kind && std::string_view(keys_).substr(s.key_begin, s.key_len) == key) return &s;
+        }
+        return nullptr;
+    }
+
+    void insert(std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word) {
+        if ((count_ + 1) * 2 > slots_.size()) grow();
+        slot s;
+        s.hash = h;
+        s.key_begin = static_cast<std::uint32_t>(keys_.size());
+        s.key_len = static_cast<std::uint32_t>(key.size());
+        s.forms_begin = static_cast<std::uint32_t>(forms_.size());
+        s.forms_count = static_cast<std::uint32_t>(forms.size());
+        s.kind = kind;
+        s.vi_function_word = vi_function_word;
+        s.used = true;
+        keys_.append(key);
+        forms_.insert(forms_.end(), forms.begin(), forms.end());
+        place(s);
+        ++count_;
+    }
+
+    std::span<const form> forms(const slot& s) const { return {forms_.data() + s.forms_begin, s.forms_count}; }
+
+private:
+    static constexpr std::size_t limit = 1u << 16;
+    static constexpr std::size_t initial_slots = 1u << 12;
+    std::vector<slot> slots_ = std::vector<slot>(initial_slots);  // a power of two, at most half full
+    std::string keys_;
+    std::vector<form> forms_;
+    std::size_t count_ = 0;
+    std::uint64_t serial_ = 0;
+
+    void place(const slot& s) {
+        const auto mask = slots_.size() - 1;
+        auto i = s.hash & mask;
+        while (slots_[i].used) i = (i + 1) & mask;
+        slots_[i] = s;
+    }
+
+    void grow() {
+        std::vector<slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        for (const auto& s : old)
+            if (s.used) place(s);
+    }
+};
+
 }  // namespace
 
 void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
@@ -383,6 +460,8 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
     // each send), so the clause continues from the previous send.
     const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause;
     split_raw(&lex, text, clause0, raw);
+    thread_local reading_cache cache;
+    cache.use(lex.serial);
     form_builder fb{lex, out, {}, {}};
     const std::size_t first_tok = out.toks.size();
     for (std::size_t i = 0; i < raw.size(); ++i) {
@@ -393,29 +472,27 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         t.msg = msg;
         t.quoted = r.quoted;
         t.han = r.kind == raw_kind::han;
-        t.vi_function_word = is_vi_function_word(r.text);
         t.text_begin = static_cast<std::uint32_t>(out.text.size());
         out.text += r.text;
         t.text_len = static_cast<std::uint32_t>(r.text.size());
         out.text += ' ';
         const auto first = static_cast<std::uint32_t>(out.forms.size());
         t.form_begin = first;
-        if (r.kind == raw_kind::word) {
-            // Words repeat (Zipf): their candidate readings depend only on the word and the lexicon,
-            // so each thread keeps them. Bounded: cleared when it grows past cache_limit words.
-            constexpr std::size_t cache_limit = 1u << 16;
-            thread_local std::uint64_t cache_serial = 0;
-            thread_local std::unordered_map<std::string, std::vector<form>> cache;
-            if (cache_serial != lex.serial || cache.size() > cache_limit) {
-                cache.clear();
-                cache_serial = lex.serial;
-            }
-            if (auto it = cache.find(r.text); it != cache.end()) {
-                out.forms.insert(out.forms.end(), it->second.begin(), it->second.end());
-            } else {
+        const auto h = hash_bytes(r.text);
+        if (const auto* hit = cache.find(r.text, r.kind, h)) {
+            const auto cached = cache.forms(*hit);
+            out.forms.insert(out.forms.end(), cached.begin(), cached.end());
+            t.vi_function_word = hit->vi_function_word;
+        } else {
+            if (r.kind == raw_kind::word) {
                 fb.word_forms(r.text, first);
-                cache.emplace(r.text, std::vector<form>(out.forms.begin() + first, out.forms.end()));
+            } else {
+                fb.add_word(r.text, first, true);
             }
+            t.vi_function_word = is_vi_function_word(r.text);
+            cache.insert(r.text, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word);
+        }
+        if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
             if (cp_count(r.text) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
@@ -443,8 +520,6 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                     }
                 }
             }
-        } else {
-            fb.add_word(r.text, first, true);
         }
         t.form_count = static_cast<std::uint32_t>(out.forms.size()) - first;
         out.toks.push_back(t);
