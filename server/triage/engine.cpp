@@ -592,6 +592,17 @@ std::size_t slice_cut(std::string_view s, std::size_t limit) {
     return i == 0 ? limit : i;
 }
 
+// One thread's token buffers, reused from message to message. assess() and assess_send() each take
+// them once per analysis and never while the other holds them (assess_send's own assess() call
+// returns before it takes them).
+detail::tokens& scratch_tokens() {
+    thread_local detail::tokens t;
+    t.toks.clear();
+    t.forms.clear();
+    t.text.clear();
+    return t;
+}
+
 void fold(assessment& best, assessment a) {
     if (a.lvl > best.lvl || (a.lvl == best.lvl && a.score > best.score)) std::swap(a, best);
     for (auto& c : a.categories)
@@ -630,7 +641,7 @@ assessment engine::assess(std::string_view text, bool with_matches) const {
         const bool valid = detail::is_valid_utf8(text);
         std::string repaired;
         if (!valid) repaired = detail::repair_utf8(text);
-        detail::tokens t;
+        auto& t = scratch_tokens();
         detail::tokenize(*lex_, valid ? text : std::string_view(repaired), 0, t, false);
         auto a = detail::analyse(*lex_, t, with_matches);
         if (!valid) {
@@ -669,7 +680,7 @@ assessment engine::assess_send(std::span<const std::string> recent_texts, bool w
     if (recent_texts.size() < 2) return best;
     try {
         // Sends split mid-sentence are read together; negation never crosses a send (§1 step 0).
-        detail::tokens t;
+        auto& t = scratch_tokens();
         bool invalid = false;
         for (std::size_t i = 0; i < recent_texts.size(); ++i) {
             const auto& text = recent_texts[i];
