@@ -99,11 +99,11 @@ private:
     }
 
     expansions literal(std::string_view text) {
-        std::vector<raw_token> raw;
+        raw_tokens raw;
         split_raw(&lex_, text, 0, raw);
         expansion e;
         std::string acc, str;
-        for (const auto& r : raw) {
+        for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) continue;
             accent_and_strip(r.text, acc, str);
             e.push_back(pitem{str, acc, 0, false});
@@ -274,10 +274,11 @@ private:
     }
 
     char32_t single_cp(const std::string& where, const std::string& s) {
-        std::vector<raw_token> raw;
+        raw_tokens raw;
         split_raw(nullptr, s, 0, raw);
-        if (raw.size() != 1 || raw[0].kind != raw_kind::han) fail(where, "expected one Chinese character, got '" + s + "'");
-        const auto& t = raw[0].text;
+        if (raw.toks.size() != 1 || raw.toks[0].kind != raw_kind::han)
+            fail(where, "expected one Chinese character, got '" + s + "'");
+        const auto t = raw.toks[0].text;
         // Decode the single code point.
         char32_t c = 0;
         const auto b0 = static_cast<unsigned char>(t[0]);
@@ -290,12 +291,12 @@ private:
     }
 
     std::vector<std::string> words(const std::string& where, std::string_view s) {
-        std::vector<raw_token> raw;
+        raw_tokens raw;
         split_raw(&lex_, s, 0, raw);
         std::vector<std::string> out;
-        for (auto& r : raw) {
+        for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) fail(where, "quotes are not allowed here");
-            out.push_back(std::move(r.text));
+            out.emplace_back(r.text);
         }
         return out;
     }

@@ -449,14 +449,19 @@ void fold(std::string_view text, std::vector<char32_t>& out) {
     if (!fold_fast(text, out)) fold_reference(text, out);
 }
 
-void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, std::vector<raw_token>& out) {
+void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& raw) {
+    auto& out = raw.toks;
+    auto& chars = raw.chars;
     out.clear();
+    chars.clear();
     // Steps 1, 2 and 4; ASCII and the common blocks without a call into utf8proc (see fold_table).
     thread_local std::vector<char32_t> cps;
     fold(text, cps);
 
     std::uint32_t clause = clause_start;
-    std::string word;
+    // The word being read is chars[word_begin..): tokens are written once, into one buffer.
+    std::size_t word_begin = 0;
+    const auto word_empty = [&] { return chars.size() == word_begin; };
     bool quoted = false;
     // Step 6 letter joining needs to know what separated two words: exactly one join character
     // ("c.h.e.t", "s-u-i", "k i l l") makes the next word joinable with the previous one.
@@ -464,27 +469,33 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
     bool hard = true;
     bool word_joinable = false;
 
-    auto flush = [&] {
-        if (word.empty()) return;
+    const auto push = [&](raw_kind kind, bool joinable) {
         raw_token t;
-        t.text = std::move(word);
-        word.clear();
-        t.clause = clause;
-        t.quoted = quoted;
-        t.kind = raw_kind::word;
-        t.joinable = word_joinable;
-        out.push_back(std::move(t));
-        seps = 0;
-        hard = false;
-    };
-    auto emit_single = [&](std::string s, raw_kind kind) {
-        flush();
-        raw_token t;
-        t.text = std::move(s);
+        t.text_begin = static_cast<std::uint32_t>(word_begin);
+        t.text_len = static_cast<std::uint32_t>(chars.size() - word_begin);
         t.clause = clause;
         t.quoted = quoted;
         t.kind = kind;
-        out.push_back(std::move(t));
+        t.joinable = joinable;
+        out.push_back(t);
+        word_begin = chars.size();
+    };
+    auto flush = [&] {
+        if (word_empty()) return;
+        push(raw_kind::word, word_joinable);
+        seps = 0;
+        hard = false;
+    };
+    auto emit_single = [&](std::string_view s, raw_kind kind) {
+        flush();
+        chars.append(s);
+        push(kind, false);
+        hard = true;
+    };
+    auto emit_cp = [&](char32_t c, raw_kind kind) {
+        flush();
+        append_utf8(chars, c);
+        push(kind, false);
         hard = true;
     };
 
@@ -494,19 +505,19 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
         const char32_t next = i + 1 < n ? cps[i + 1] : 0;
         const char32_t prev = i > 0 ? cps[i - 1] : 0;
         if (is_word_char(c)) {
-            if (word.empty()) word_joinable = !hard && seps == 1;
-            append_utf8(word, c);
+            if (word_empty()) word_joinable = !hard && seps == 1;
+            append_utf8(chars, c);
             continue;
         }
         if (c == 0x200D || is_skin_tone(c) || c == 0xFE0F || c == 0xFE0E) continue;  // keep emoji whole
-        if (is_apostrophe(c) && !word.empty() && is_letter(next)) continue;           // don't -> dont
-        if (c == '!' && !word.empty() && is_letter(prev) && is_letter(next)) {
-            word.push_back('!');  // leetspeak: k!ll (a '!' between two letters only, §1 step 7)
+        if (is_apostrophe(c) && !word_empty() && is_letter(next)) continue;           // don't -> dont
+        if (c == '!' && !word_empty() && is_letter(prev) && is_letter(next)) {
+            chars.push_back('!');  // leetspeak: k!ll (a '!' between two letters only, §1 step 7)
             continue;
         }
-        if ((c == '@' || c == '$') && (!word.empty() || is_letter(next))) {
-            if (word.empty()) word_joinable = !hard && seps == 1;
-            word.push_back(static_cast<char>(c));  // leetspeak: @, $ inside a word
+        if ((c == '@' || c == '$') && (!word_empty() || is_letter(next))) {
+            if (word_empty()) word_joinable = !hard && seps == 1;
+            chars.push_back(static_cast<char>(c));  // leetspeak: @, $ inside a word
             continue;
         }
         if ((c == ':' || c == '=' || c == ';') &&
@@ -525,21 +536,22 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             if (lex != nullptr) {
                 if (auto it = lex->t2s.find(h); it != lex->t2s.end()) h = it->second;
             }
-            std::string enc;
+            std::string enc;  // at most 4 bytes: no allocation
             append_utf8(enc, h);
             // Step 8 for Chinese: an identical Han character repeated 3+ times counts once.
-            if (word.empty() && out.size() >= 2) {
+            if (word_empty() && out.size() >= 2) {
                 const auto& a = out[out.size() - 1];
                 const auto& b = out[out.size() - 2];
-                if (a.kind == raw_kind::han && b.kind == raw_kind::han && a.text == enc && b.text == enc) continue;
+                const auto text_of = [&](const raw_token& t) {
+                    return std::string_view(chars).substr(t.text_begin, t.text_len);
+                };
+                if (a.kind == raw_kind::han && b.kind == raw_kind::han && text_of(a) == enc && text_of(b) == enc) continue;
             }
-            emit_single(std::move(enc), raw_kind::han);
+            emit_single(enc, raw_kind::han);
             continue;
         }
         if (is_emoji(c)) {
-            std::string enc;
-            append_utf8(enc, c);
-            emit_single(std::move(enc), raw_kind::emoji);
+            emit_cp(c, raw_kind::emoji);
             continue;
         }
         if (is_quote(c)) {
@@ -547,7 +559,8 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             raw_token t;
             t.kind = raw_kind::quote;
             t.clause = clause;
-            out.push_back(std::move(t));
+            t.text_begin = static_cast<std::uint32_t>(chars.size());
+            out.push_back(t);
             quoted = !quoted;
             hard = true;
             continue;
@@ -580,6 +593,7 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             it->quoted = false;
         }
     }
+    for (auto& t : out) t.text = std::string_view(chars).substr(t.text_begin, t.text_len);
 }
 
 }  // namespace tamsu::triage::detail

@@ -455,11 +455,12 @@ private:
 }  // namespace
 
 void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
-    thread_local std::vector<raw_token> raw;
+    thread_local raw_tokens split;
+    const auto& raw = split.toks;
     // A sentence split over several sends is matched as one (the engine still ends negation scope at
     // each send), so the clause continues from the previous send.
     const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause;
-    split_raw(&lex, text, clause0, raw);
+    split_raw(&lex, text, clause0, split);
     thread_local reading_cache cache;
     cache.use(lex.serial);
     form_builder fb{lex, out, {}, {}};
@@ -498,7 +499,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
             if (cp_count(r.text) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
                                            cp_count(raw[i - 1].text) == 1)) {
                 std::size_t j = i + 1;
-                std::string joined = r.text;
+                std::string joined(r.text);
                 while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(raw[j].text) == 1) {
                     joined += raw[j].text;
                     ++j;

@@ -31,16 +31,17 @@ TEST(TriageAccentKey, CollisionsDifferAccentedAndMeetStripped) {
 }
 
 TEST(TriageSplit, FoldsCaseWidthInvisiblesAndSplitsHan) {
-    std::vector<raw_token> raw;
-    split_raw(nullptr, "CHẾT ｋｉｌｌ t\u200bự 我想 死", 0, raw);
+    raw_tokens split;
+    split_raw(nullptr, "CHẾT ｋｉｌｌ t\u200bự 我想 死", 0, split);
     std::vector<std::string> texts;
-    for (const auto& r : raw) texts.push_back(r.text);
+    for (const auto& r : split.toks) texts.emplace_back(r.text);
     EXPECT_EQ(texts, (std::vector<std::string>{"chết", "kill", "tự", "我", "想", "死"}));
 }
 
 TEST(TriageSplit, PunctuationStartsANewClauseAndEmojiAreTokens) {
-    std::vector<raw_token> raw;
-    split_raw(nullptr, "rồi💊💊, không", 0, raw);
+    raw_tokens split;
+    split_raw(nullptr, "rồi💊💊, không", 0, split);
+    const auto& raw = split.toks;
     ASSERT_EQ(raw.size(), 4u);
     EXPECT_EQ(raw[1].kind, raw_kind::emoji);
     EXPECT_EQ(raw[0].clause, raw[2].clause);
@@ -48,17 +49,18 @@ TEST(TriageSplit, PunctuationStartsANewClauseAndEmojiAreTokens) {
 }
 
 TEST(TriageSplit, ContractionsJoinAndLeetStaysInTheWord) {
-    std::vector<raw_token> raw;
-    split_raw(nullptr, "don't k!ll", 0, raw);
+    raw_tokens split;
+    split_raw(nullptr, "don't k!ll", 0, split);
+    const auto& raw = split.toks;
     ASSERT_EQ(raw.size(), 2u);
     EXPECT_EQ(raw[0].text, "dont");
     EXPECT_EQ(raw[1].text, "k!ll");
 }
 
 TEST(TriageSplit, UnbalancedQuoteDoesNotHideTheRest) {
-    std::vector<raw_token> raw;
-    split_raw(nullptr, "my friends' house, i want to die", 0, raw);
-    for (const auto& r : raw) EXPECT_FALSE(r.quoted) << r.text;
+    raw_tokens split;
+    split_raw(nullptr, "my friends' house, i want to die", 0, split);
+    for (const auto& r : split.toks) EXPECT_FALSE(r.quoted) << r.text;
 }
 
 TEST(TriageUtf8, ValidatesAndRepairs) {
