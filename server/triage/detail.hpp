@@ -149,8 +149,28 @@ struct lexicon {
         std::uint32_t sid = 0;
         std::uint32_t child = 0;
     };
+    // Read only where a phrase ends or a gap starts (bits), so kept out of the hot record.
+    struct fast_node_ends {
+        std::uint32_t phrases_begin = 0;  // into fast_phrases
+        std::uint32_t gaps_begin = 0;     // into fast_gaps
+        std::uint16_t phrase_count = 0;
+        std::uint8_t gap_count = 0;
+    };
+    struct fast_phrase {
+        std::uint32_t entry = 0;
+        std::uint32_t steps_begin = 0;  // into fast_steps
+        std::uint32_t step_count = 0;
+    };
+    struct fast_gap {
+        std::uint32_t child = 0;
+        std::uint8_t gap = 0;
+    };
     std::vector<fast_node> fast_nodes;
     std::vector<fast_edge> fast_edges;      // per node, sorted by sid
+    std::vector<fast_node_ends> fast_ends;  // per node
+    std::vector<fast_phrase> fast_phrases;  // grouped by the node they end at
+    std::vector<step> fast_steps;
+    std::vector<fast_gap> fast_gaps;
     std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
     flat_string_map fast_stripped;
     flat_string_map fast_accent;

@@ -468,6 +468,28 @@ void lexicon::finish() {
         for (const auto& e : list) n.mask |= std::uint64_t{1} << (e.sid & 63);
         fast_edges.insert(fast_edges.end(), list.begin(), list.end());
     }
+    fast_ends.assign(nodes.size(), fast_node_ends{});
+    fast_phrases.clear();
+    fast_steps.clear();
+    fast_gaps.clear();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        // Defensive, like the edge count above: far beyond any real lexicon.
+        if (nodes[i].phrases.size() > 0xFFFF || nodes[i].gaps.size() > 0xFF)
+            throw lexicon_error("lexicon: too many patterns end at one phrase");
+        auto& e = fast_ends[i];
+        e.phrases_begin = static_cast<std::uint32_t>(fast_phrases.size());
+        e.phrase_count = static_cast<std::uint16_t>(nodes[i].phrases.size());
+        for (const auto pid : nodes[i].phrases) {
+            const auto& ph = phrases[pid];
+            fast_phrases.push_back(fast_phrase{
+                ph.entry, static_cast<std::uint32_t>(fast_steps.size()), static_cast<std::uint32_t>(ph.steps.size())
+            });
+            fast_steps.insert(fast_steps.end(), ph.steps.begin(), ph.steps.end());
+        }
+        e.gaps_begin = static_cast<std::uint32_t>(fast_gaps.size());
+        e.gap_count = static_cast<std::uint8_t>(nodes[i].gaps.size());
+        for (const auto& [gap, child] : nodes[i].gaps) fast_gaps.push_back(fast_gap{child, gap});
+    }
     fast_stripped.build(stripped_vocab);
     fast_accent.build(accent_vocab);
 }

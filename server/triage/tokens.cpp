@@ -566,20 +566,22 @@ struct walker {
     std::size_t depth = 0;
 
     void report(std::uint32_t node, std::uint32_t pos) {
-        for (auto pid : lex.nodes[node].phrases) {
-            const auto& ph = lex.phrases[pid];
-            if (ph.steps.size() != depth) continue;  // defensive: the trie path is the phrase
+        const auto& ends = lex.fast_ends[node];
+        for (auto p = ends.phrases_begin; p < ends.phrases_begin + ends.phrase_count; ++p) {
+            const auto& ph = lex.fast_phrases[p];
+            if (ph.step_count != depth) continue;  // defensive: the trie path is the phrase
+            const auto* steps = lex.fast_steps.data() + ph.steps_begin;
             bool ok = true;
             bool stripped_only = true;
             for (std::size_t i = 0; i < depth && ok; ++i) {
                 const sub* s = stack[i];
-                if (s == nullptr || ph.steps[i].sid == number_id) continue;
+                if (s == nullptr || steps[i].sid == number_id) continue;
                 if (!s->plain) {
                     stripped_only = false;
-                    ok = s->aid == ph.steps[i].aid;
+                    ok = s->aid == steps[i].aid;
                 }
             }
-            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, ph.steps[0].sid});
+            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, steps[0].sid});
         }
     }
 
@@ -592,7 +594,9 @@ struct walker {
     }
 
     void walk_gaps(std::uint32_t node, std::uint32_t pos) {
-        for (const auto& [gap, child] : lex.nodes[node].gaps) {
+        const auto& ends = lex.fast_ends[node];
+        for (auto g = ends.gaps_begin; g < ends.gaps_begin + ends.gap_count; ++g) {
+            const auto [child, gap] = lex.fast_gaps[g];
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap.
             const std::uint32_t clause = t.toks[pos - 1].clause;
             stack[depth++] = nullptr;

@@ -47,5 +47,28 @@ TEST(TriageTrie, RootChildrenAndLeavesAreFlagged) {
     EXPECT_GT(leaves, 0u);
 }
 
+TEST(TriageTrie, FlatPhrasesAndGapsAreTheLoadersOnes) {
+    const auto& l = lex();
+    for (std::uint32_t node = 0; node < l.nodes.size(); ++node) {
+        const auto& ends = l.fast_ends[node];
+        ASSERT_EQ(ends.phrase_count, l.nodes[node].phrases.size());
+        for (std::size_t k = 0; k < ends.phrase_count; ++k) {
+            const auto& flat = l.fast_phrases[ends.phrases_begin + k];
+            const auto& ph = l.phrases[l.nodes[node].phrases[k]];
+            ASSERT_EQ(flat.entry, ph.entry);
+            ASSERT_EQ(flat.step_count, ph.steps.size());
+            for (std::size_t i = 0; i < ph.steps.size(); ++i) {
+                const auto& a = l.fast_steps[flat.steps_begin + i];
+                EXPECT_TRUE(a.sid == ph.steps[i].sid && a.aid == ph.steps[i].aid && a.gap == ph.steps[i].gap);
+            }
+        }
+        ASSERT_EQ(ends.gap_count, l.nodes[node].gaps.size());
+        for (std::size_t k = 0; k < ends.gap_count; ++k) {
+            EXPECT_EQ(l.fast_gaps[ends.gaps_begin + k].gap, l.nodes[node].gaps[k].first);
+            EXPECT_EQ(l.fast_gaps[ends.gaps_begin + k].child, l.nodes[node].gaps[k].second);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace tamsu::triage::detail
