@@ -42,11 +42,11 @@ void put_strings(std::string& out, const std::vector<std::string>& v) {
 
 }  // namespace
 
+namespace {
+
 // Written by hand rather than through boost::json::object: this runs once per input line and the
 // CLI must stream tens of MB/s; the shape is fixed and small. The unit tests parse it with Boost.JSON.
-std::string to_json(const assessment& a, bool explain) {
-    std::string out;
-    out.reserve(explain ? 512 : 80);
+void append_json(std::string& out, const assessment& a, bool explain) {
     out += "{\"level\":";
     put_string(out, to_string(a.lvl));
     out += ",\"score\":";
@@ -78,6 +78,14 @@ std::string to_json(const assessment& a, bool explain) {
         if (a.third_party) out += ",\"third_party\":true";
     }
     out.push_back('}');
+}
+
+}  // namespace
+
+std::string to_json(const assessment& a, bool explain) {
+    std::string out;
+    out.reserve(explain ? 512 : 80);
+    append_json(out, a, explain);
     return out;
 }
 
@@ -127,10 +135,12 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
     cur.reserve(chunk_limit + 8192);
     line_state st;
     std::array<char, 64 * 1024> buf{};
+    std::string line;  // one answer; reused, as its capacity is
     auto finish_line = [&] {
         if (!cur.empty() && cur.back() == '\r') cur.pop_back();
         st.fold(eng.assess(cur, explain));
-        std::string line = to_json(st.best, explain);
+        line.clear();
+        append_json(line, st.best, explain);
         line.push_back('\n');
         out.write(line.data(), static_cast<std::streamsize>(line.size()));
         cur.clear();

@@ -23,13 +23,15 @@ namespace {
 bool in(sig s, std::initializer_list<sig> set) { return std::find(set.begin(), set.end(), s) != set.end(); }
 
 // Where a class ranks when ordering categories and matches: most urgent first.
-int rank(sig s) {
-    static constexpr std::array<sig, 18> order{sig::A, sig::I, sig::SH, sig::S, sig::V, sig::T, sig::C, sig::X, sig::M,
-                                               sig::P, sig::K, sig::J,  sig::W, sig::O, sig::H, sig::D, sig::N, sig::L};
-    for (std::size_t i = 0; i < order.size(); ++i)
-        if (order[i] == s) return static_cast<int>(i);
-    return 100;
-}
+constexpr std::array<int, sig_count> ranks = [] {
+    constexpr std::array<sig, 18> order{sig::A, sig::I, sig::SH, sig::S, sig::V, sig::T, sig::C, sig::X, sig::M,
+                                        sig::P, sig::K, sig::J,  sig::W, sig::O, sig::H, sig::D, sig::N, sig::L};
+    std::array<int, sig_count> r{};
+    r.fill(100);
+    for (std::size_t i = 0; i < order.size(); ++i) r[static_cast<std::size_t>(order[i])] = static_cast<int>(i);
+    return r;
+}();
+int rank(sig s) { return ranks[static_cast<std::size_t>(s)]; }
 
 struct effect {
     sig cls = sig::L;
@@ -215,10 +217,12 @@ private:
         for (std::size_t r = 0; r < hits_.size(); ++r) {
             if (!fx_[r].alive) continue;
             const sig rc = orig(r);
+            const bool negator = in(rc, {sig::NEG, sig::NEGPOST, sig::MIN, sig::CON});
+            if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
             for (std::size_t o = 0; o < hits_.size(); ++o) {
                 if (o == r || !contains(o, r) || !fx_[o].alive || is_cue(orig(o))) continue;
                 const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
-                if (in(rc, {sig::NEG, sig::NEGPOST, sig::MIN, sig::CON})) {
+                if (negator) {
                     fx_[r].alive = false;
                     if (rc == sig::NEG) rule("pseudo_negation");
                     break;

@@ -68,6 +68,14 @@ TEST(TriageUtf8, ValidatesAndRepairs) {
     EXPECT_FALSE(is_valid_utf8("\xc3" "("));
     EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));  // a UTF-16 surrogate
     EXPECT_EQ(repair_utf8("a\xff" "b"), "a b");
+    // The ASCII stride of eight bytes must not step over a bad byte at any offset.
+    for (std::size_t at = 0; at < 20; ++at) {
+        std::string s(20, 'a');
+        s[at] = '\xff';
+        EXPECT_FALSE(is_valid_utf8(s)) << at;
+        s[at] = 'b';
+        EXPECT_TRUE(is_valid_utf8(s + "tự")) << at;
+    }
 }
 
 std::string utf8(std::initializer_list<char32_t> cps) {
