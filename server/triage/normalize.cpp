@@ -279,7 +279,7 @@ bool is_emoji(char32_t c) {
 
 bool is_skin_tone(char32_t c) { return c >= 0x1F3FB && c <= 0x1F3FF; }
 
-bool is_word_char(char32_t c) {
+bool is_word_char_by_category(char32_t c) {
     if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
     if (is_han(c) || is_emoji(c)) return false;
     switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
@@ -293,6 +293,18 @@ bool is_word_char(char32_t c) {
     case UTF8PROC_CATEGORY_ND: return true;
     default: return false;
     }
+}
+
+// Latin (all of Vietnamese) and the other alphabets below U+2000 are looked up, not asked of utf8proc,
+// once per character of every message.
+bool is_word_char(char32_t c) {
+    static constexpr char32_t table_end = 0x2000;
+    static const auto table = [] {
+        std::vector<bool> t(table_end);
+        for (char32_t x = 0; x < table_end; ++x) t[x] = is_word_char_by_category(x);
+        return t;
+    }();
+    return c < table_end ? table[c] : is_word_char_by_category(c);
 }
 
 bool is_letter(char32_t c) { return is_word_char(c) && !(c >= '0' && c <= '9'); }
@@ -518,6 +530,11 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
         if (is_word_char(c)) {
             if (word_empty()) word_joinable = !hard && seps == 1;
             append_utf8(chars, c);
+            continue;
+        }
+        if (c == ' ') {  // the commonest separator, first: the same as is_join_sep below
+            flush();
+            ++seps;
             continue;
         }
         if (c == 0x200D || is_skin_tone(c) || c == 0xFE0F || c == 0xFE0E) continue;  // keep emoji whole

@@ -382,14 +382,19 @@ struct form_builder {
 // another lexicon is in use. Emptying changes nothing but speed: readings are recomputed the same.
 class reading_cache {
 public:
+    // 16 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
     struct slot {
-        std::uint64_t hash = 0;
-        std::uint32_t key_begin = 0, key_len = 0;
-        std::uint32_t forms_begin = 0, forms_count = 0;
+        std::uint32_t hash = 0;
+        std::uint32_t key_begin = 0;
+        std::uint32_t forms_begin = 0;
+        std::uint16_t key_len = 0;
+        std::uint8_t forms_count = 0;
         raw_kind kind = raw_kind::word;
         bool vi_function_word = false;
-        bool used = false;
     };
+    // Longer tokens are rare and not worth a place (they are read each time).
+    static constexpr std::size_t max_key = 64;
+    static constexpr std::size_t max_forms = 0xFF;
 
     void use(std::uint64_t lexicon_serial) {
         if (lexicon_serial == serial_ && count_ < limit) return;
@@ -402,24 +407,26 @@ public:
 
     const slot* find(std::string_view key, raw_kind kind, std::uint64_t h) const {
         const auto mask = slots_.size() - 1;
-        for (auto i = h & mask; slots_[i].used; i = (i + 1) & mask) {
+        const auto h32 = static_cast<std::uint32_t>(h);
+        for (auto i = h & mask; slots_[i].key_len != 0; i = (i + 1) & mask) {
             const auto& s = slots_[i];
-            if (s.hash == h && s.kind == kind && std::string_view(keys_).substr(s.key_begin, s.key_len) == key) return &s;
+            if (s.hash == h32 && s.kind == kind && std::string_view(keys_).substr(s.key_begin, s.key_len) == key)
+                return &s;
         }
         return nullptr;
     }
 
     void insert(std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word) {
+        if (key.empty() || key.size() > max_key || forms.size() > max_forms) return;
         if ((count_ + 1) * 2 > slots_.size()) grow();
         slot s;
-        s.hash = h;
+        s.hash = static_cast<std::uint32_t>(h);
         s.key_begin = static_cast<std::uint32_t>(keys_.size());
-        s.key_len = static_cast<std::uint32_t>(key.size());
+        s.key_len = static_cast<std::uint16_t>(key.size());
         s.forms_begin = static_cast<std::uint32_t>(forms_.size());
-        s.forms_count = static_cast<std::uint32_t>(forms.size());
+        s.forms_count = static_cast<std::uint8_t>(forms.size());
         s.kind = kind;
         s.vi_function_word = vi_function_word;
-        s.used = true;
         keys_.append(key);
         forms_.insert(forms_.end(), forms.begin(), forms.end());
         place(s);
@@ -437,10 +444,12 @@ private:
     std::size_t count_ = 0;
     std::uint64_t serial_ = 0;
 
+    // Probing starts from the full 64-bit hash in find(); the slot keeps its low 32 bits, which are
+    // all the mask ever uses (the table stays far below 2^32 slots).
     void place(const slot& s) {
         const auto mask = slots_.size() - 1;
         auto i = s.hash & mask;
-        while (slots_[i].used) i = (i + 1) & mask;
+        while (slots_[i].key_len != 0) i = (i + 1) & mask;
         slots_[i] = s;
     }
 
@@ -448,7 +457,7 @@ private:
         std::vector<slot> old(slots_.size() * 2);
         old.swap(slots_);
         for (const auto& s : old)
-            if (s.used) place(s);
+            if (s.key_len != 0) place(s);
     }
 };
 
