@@ -14,6 +14,12 @@ namespace {
 // JSON string escaping (RFC 8259): quotes, backslash and control characters; UTF-8 passes through.
 void put_string(std::string& out, std::string_view s) {
     out.push_back('"');
+    const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
+    if (std::all_of(s.begin(), s.end(), plain)) {  // nearly always: category codes, levels, rule names
+        out.append(s);
+        out.push_back('"');
+        return;
+    }
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {

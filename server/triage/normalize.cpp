@@ -15,22 +15,33 @@ namespace tamsu::triage::detail {
 
 namespace {
 
-void append_utf8(std::string& out, char32_t c) {
+// Writes c as UTF-8 at p (room for 4 bytes); returns the number of bytes.
+int encode_utf8(char* p, char32_t c) {
     if (c < 0x80) {
-        out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+        p[0] = static_cast<char>(c);
+        return 1;
     }
+    if (c < 0x800) {
+        p[0] = static_cast<char>(0xC0 | (c >> 6));
+        p[1] = static_cast<char>(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        p[0] = static_cast<char>(0xE0 | (c >> 12));
+        p[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        p[2] = static_cast<char>(0x80 | (c & 0x3F));
+        return 3;
+    }
+    p[0] = static_cast<char>(0xF0 | (c >> 18));
+    p[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    p[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    p[3] = static_cast<char>(0x80 | (c & 0x3F));
+    return 4;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+    char buf[4];
+    out.append(buf, static_cast<std::size_t>(encode_utf8(buf, c)));
 }
 
 // Decodes valid UTF-8 (the caller validated it); a malformed byte becomes U+FFFD defensively.
@@ -529,7 +540,16 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
         const char32_t prev = i > 0 ? cps[i - 1] : 0;
         if (is_word_char(c)) {
             if (word_empty()) word_joinable = !hard && seps == 1;
-            append_utf8(chars, c);
+            // The rest of a run of word characters only appends (nothing else applies to them), so
+            // the run is encoded into one append rather than one per byte.
+            char buf[64];
+            std::size_t len = 0;
+            while (true) {
+                len += static_cast<std::size_t>(encode_utf8(buf + len, cps[i]));
+                if (i + 1 >= n || !is_word_char(cps[i + 1]) || len > sizeof buf - 4) break;
+                ++i;
+            }
+            chars.append(buf, len);
             continue;
         }
         if (c == ' ') {  // the commonest separator, first: the same as is_join_sep below

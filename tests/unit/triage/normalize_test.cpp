@@ -57,6 +57,15 @@ TEST(TriageSplit, ContractionsJoinAndLeetStaysInTheWord) {
     EXPECT_EQ(raw[1].text, "k!ll");
 }
 
+TEST(TriageSplit, AWordLongerThanOneEncodingRunStaysOneToken) {
+    std::string word;
+    for (int i = 0; i < 40; ++i) word += "ếa";  // 160 bytes: several runs of the word-character loop
+    raw_tokens split;
+    split_raw(nullptr, "x " + word + "!", 0, split);
+    ASSERT_EQ(split.toks.size(), 2u);
+    EXPECT_EQ(split.toks[1].text, word);
+}
+
 TEST(TriageSplit, UnbalancedQuoteDoesNotHideTheRest) {
     raw_tokens split;
     split_raw(nullptr, "my friends' house, i want to die", 0, split);
