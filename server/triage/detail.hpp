@@ -171,6 +171,7 @@ struct lexicon {
     std::vector<fast_phrase> fast_phrases;  // grouped by the node they end at
     std::vector<step> fast_steps;
     std::vector<fast_gap> fast_gaps;
+    std::vector<std::uint32_t> fast_id;     // nodes index -> fast_nodes index (breadth-first order)
     std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
     flat_string_map fast_stripped;
     flat_string_map fast_accent;
