@@ -20,7 +20,11 @@ std::string_view to_string(level lvl) {
 namespace detail {
 namespace {
 
-bool in(sig s, std::initializer_list<sig> set) { return std::find(set.begin(), set.end(), s) != set.end(); }
+// s is one of set (a fold expression: inlined, unlike a search of an initializer_list).
+template <class... Sigs>
+bool in(sig s, Sigs... set) {
+    return ((s == set) || ...);
+}
 
 // Where a class ranks when ordering categories and matches: most urgent first.
 constexpr std::array<int, sig_count> ranks = [] {
@@ -171,7 +175,7 @@ private:
                 if (orig(j) == sig::DES)
                     return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 1 &&
                            t_.toks[hits_[j].begin].clause == t_.toks[hits_[i].begin].clause;
-                return msg(j) == msg(i) && in(orig(j), {sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K}) &&
+                return msg(j) == msg(i) && in(orig(j), sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K) &&
                        !(flags(j) & f_ctx);
             });
             if (!ok) {
@@ -185,7 +189,7 @@ private:
     // them. An intensifier plus a means/plan/capability cancels hyperbole idioms.
     void consume() {
         const bool cancel = any_cue(sig::INT) && any([&](std::size_t i) {
-                                return in(orig(i), {sig::M, sig::P, sig::K});
+                                return in(orig(i), sig::M, sig::P, sig::K);
                             });
         for (std::size_t c = 0; c < hits_.size(); ++c) {
             const sig cc = orig(c);
@@ -204,7 +208,7 @@ private:
                 // "Never hide a clear critical phrase": only a false friend may swallow an anchor.
                 // A directed insult ("they tell me to kill myself") quotes the anchor; it may consume it.
                 if (rc == sig::A && cc == sig::HYP) continue;
-                if (in(rc, {sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME})) continue;
+                if (in(rc, sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME)) continue;
                 fx_[r].alive = false;
                 rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : "directed_insult");
             }
@@ -217,7 +221,7 @@ private:
         for (std::size_t r = 0; r < hits_.size(); ++r) {
             if (!fx_[r].alive) continue;
             const sig rc = orig(r);
-            const bool negator = in(rc, {sig::NEG, sig::NEGPOST, sig::MIN, sig::CON});
+            const bool negator = in(rc, sig::NEG, sig::NEGPOST, sig::MIN, sig::CON);
             if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
             for (std::size_t o = 0; o < hits_.size(); ++o) {
                 if (o == r || !contains(o, r) || !fx_[o].alive || is_cue(orig(o))) continue;
@@ -339,7 +343,7 @@ private:
             const bool recurring_now =
                 cue_in_clause(sig::O, cl) ||
                 (cue_in_msg(sig::O, m) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
-            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M}) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
+            if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
                 if (c == sig::M) {
                     f.weight = 0;
                 } else {
@@ -350,7 +354,7 @@ private:
                 continue;
             }
             // 4. Negation (NegEx-style scope), decided after the overrides below are known.
-            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V})) {
+            if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V)) {
                 const bool negated =
                     any_of_class(sig::NEG, [&](std::size_t j) {
                         // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
@@ -411,7 +415,7 @@ private:
                 return clause(j) == cl && (flags(j) & f_everyday);
             });
             const bool risk = any([&](std::size_t j) {
-                return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, {sig::A, sig::I, sig::M, sig::SH});
+                return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH);
             });
             if (everyday && !risk) {
                 fx_[i].weight = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,13 +20,19 @@ inline std::uint64_t mix64(std::uint64_t x) {
     return x;
 }
 
+// Eight bytes at a time (tokens are short: most take one round), seeded with the length so that
+// trailing zero bytes still count.
 inline std::uint64_t hash_bytes(std::string_view s) {
-    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, then a final mix
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, s.data() + i, 8);
+        h = mix64(h ^ w);
     }
-    return mix64(h);
+    std::uint64_t w = 0;
+    if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+    return mix64(h ^ w);
 }
 
 // string -> uint32 value, keys stored with their hash.
