@@ -67,8 +67,6 @@ struct analysis_buffers {
     std::vector<char> neg_candidate;
     std::vector<std::size_t> order;
     std::vector<std::string_view> rules;
-    std::array<std::uint32_t, sig_count + 1> class_begin{};  // by_class[class_begin[s]..class_begin[s + 1])
-    std::vector<std::uint32_t> by_class;                     // alive hits grouped by class
 };
 
 class analysis {
@@ -98,7 +96,7 @@ public:
         consume();
         containment();
         split_clauses();
-        group_by_class();
+        note_classes();
         modifiers();
         everyday_time();
         return decide();
@@ -114,6 +112,7 @@ private:
     std::vector<hit_facts>& facts_;
     std::vector<std::uint32_t>& clause_;  // clause per token after contrast words split clauses
     std::vector<std::string_view>& rules_;  // rule names are string literals
+    std::uint64_t classes_ = 0;             // bit per class of an alive hit (note_classes)
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
     sig orig(std::size_t i) const { return facts_[i].cls; }
@@ -270,32 +269,25 @@ private:
         return e >= t_.toks.size() || clause_[e] != clause_[e - 1];
     }
 
-    // From here on no hit dies or comes back, and most rules ask "is there an X in this clause": they
-    // then look at the few alive hits of class X instead of at every hit (the passes are pairwise).
-    void group_by_class() {
-        auto& begin = buf_.class_begin;
-        begin.fill(0);
+    // From here on no hit dies or comes back, and most rules ask "is there an X in this clause" for a
+    // class X that is in no hit at all: one bit per class answers those without a scan.
+    void note_classes() {
+        classes_ = 0;
         for (std::size_t i = 0; i < hits_.size(); ++i)
-            if (fx_[i].alive) ++begin[static_cast<std::size_t>(orig(i)) + 1];
-        for (std::size_t s = 1; s < begin.size(); ++s) begin[s] += begin[s - 1];
-        buf_.by_class.resize(begin.back());
-        auto next = begin;
-        for (std::size_t i = 0; i < hits_.size(); ++i)
-            if (fx_[i].alive) buf_.by_class[next[static_cast<std::size_t>(orig(i))]++] = static_cast<std::uint32_t>(i);
+            if (fx_[i].alive) classes_ |= class_bit(orig(i));
+    }
+    static std::uint64_t class_bit(sig s) {
+        static_assert(sig_count <= 64, "one bit per class");
+        return std::uint64_t{1} << static_cast<unsigned>(s);
     }
 
-    // any() over the alive hits of class s (valid after group_by_class()).
+    // any() over the alive hits of class s (valid after note_classes()).
     template <class P>
     bool any_of_class(sig s, P pred) const {
-        const auto k = static_cast<std::size_t>(s);
-        for (auto x = buf_.class_begin[k]; x < buf_.class_begin[k + 1]; ++x)
-            if (pred(std::size_t{buf_.by_class[x]})) return true;
-        return false;
+        if (!(classes_ & class_bit(s))) return false;
+        return any([&](std::size_t j) { return orig(j) == s && pred(j); });
     }
-    bool has_class(sig s) const {
-        const auto k = static_cast<std::size_t>(s);
-        return buf_.class_begin[k] != buf_.class_begin[k + 1];
-    }
+    bool has_class(sig s) const { return (classes_ & class_bit(s)) != 0; }
     bool cue_in_clause(sig s, std::uint32_t cl) const {
         return any_of_class(s, [&](std::size_t j) { return clause(j) == cl; });
     }
