@@ -307,16 +307,16 @@ bool is_word_char_by_category(char32_t c) {
 }
 
 // Latin (all of Vietnamese) and the other alphabets below U+2000 are looked up, not asked of utf8proc,
-// once per character of every message.
-bool is_word_char(char32_t c) {
-    static constexpr char32_t table_end = 0x2000;
-    static const auto table = [] {
-        std::vector<bool> t(table_end);
-        for (char32_t x = 0; x < table_end; ++x) t[x] = is_word_char_by_category(x);
-        return t;
-    }();
-    return c < table_end ? table[c] : is_word_char_by_category(c);
-}
+// once per character of every message. Built during static initialisation (utf8proc's tables are
+// plain data), so a lookup needs no guard.
+constexpr char32_t word_table_end = 0x2000;
+const std::array<bool, word_table_end> word_table = [] {
+    std::array<bool, word_table_end> t{};
+    for (char32_t x = 0; x < word_table_end; ++x) t[x] = is_word_char_by_category(x);
+    return t;
+}();
+
+inline bool is_word_char(char32_t c) { return c < word_table_end ? word_table[c] : is_word_char_by_category(c); }
 
 bool is_letter(char32_t c) { return is_word_char(c) && !(c >= '0' && c <= '9'); }
 
