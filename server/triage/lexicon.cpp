@@ -105,7 +105,7 @@ private:
         std::string acc, str;
         for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) continue;
-            accent_and_strip(r.text, acc, str);
+            accent_and_strip(raw.text(r), acc, str);
             e.push_back(pitem{str, acc, 0, false});
         }
         return {e};
@@ -278,7 +278,7 @@ private:
         split_raw(nullptr, s, 0, raw);
         if (raw.toks.size() != 1 || raw.toks[0].kind != raw_kind::han)
             fail(where, "expected one Chinese character, got '" + s + "'");
-        const auto t = raw.toks[0].text;
+        const auto t = raw.text(raw.toks[0]);
         // Decode the single code point.
         char32_t c = 0;
         const auto b0 = static_cast<unsigned char>(t[0]);
@@ -296,7 +296,7 @@ private:
         std::vector<std::string> out;
         for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) fail(where, "quotes are not allowed here");
-            out.emplace_back(r.text);
+            out.emplace_back(raw.text(r));
         }
         return out;
     }

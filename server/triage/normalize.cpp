@@ -590,10 +590,7 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             if (word_empty() && out.size() >= 2) {
                 const auto& a = out[out.size() - 1];
                 const auto& b = out[out.size() - 2];
-                const auto text_of = [&](const raw_token& t) {
-                    return std::string_view(chars).substr(t.text_begin, t.text_len);
-                };
-                if (a.kind == raw_kind::han && b.kind == raw_kind::han && text_of(a) == enc && text_of(b) == enc) continue;
+                if (a.kind == raw_kind::han && b.kind == raw_kind::han && raw.text(a) == enc && raw.text(b) == enc) continue;
             }
             emit_single(enc, raw_kind::han);
             continue;
@@ -641,7 +638,6 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             it->quoted = false;
         }
     }
-    for (auto& t : out) t.text = std::string_view(chars).substr(t.text_begin, t.text_len);
 }
 
 }  // namespace tamsu::triage::detail

@@ -14,8 +14,7 @@ enum class raw_kind : std::uint8_t { word, han, emoji, quote };
 
 // A token after Unicode normalisation and splitting, before candidate readings are generated.
 struct raw_token {
-    std::string_view text;  // into raw_tokens::chars
-    std::uint32_t text_begin = 0, text_len = 0;
+    std::uint32_t text_begin = 0, text_len = 0;  // into raw_tokens::chars
     std::uint32_t clause = 0;
     raw_kind kind = raw_kind::word;
     bool quoted = false;
@@ -27,6 +26,8 @@ struct raw_token {
 struct raw_tokens {
     std::vector<raw_token> toks;
     std::string chars;
+
+    std::string_view text(const raw_token& t) const { return std::string_view(chars).substr(t.text_begin, t.text_len); }
 };
 
 // Steps 1, 2 and 4 (NFKC + NFC, default-ignorable code points removed, full case folding) as code

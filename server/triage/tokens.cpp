@@ -477,40 +477,41 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const auto& r = raw[i];
         if (r.kind == raw_kind::quote) continue;
+        const auto word = split.text(r);
         token t;
         t.clause = r.clause;
         t.msg = msg;
         t.quoted = r.quoted;
         t.han = r.kind == raw_kind::han;
         t.text_begin = static_cast<std::uint32_t>(out.text.size());
-        out.text += r.text;
-        t.text_len = static_cast<std::uint32_t>(r.text.size());
+        out.text += word;
+        t.text_len = static_cast<std::uint32_t>(word.size());
         out.text += ' ';
         const auto first = static_cast<std::uint32_t>(out.forms.size());
         t.form_begin = first;
-        const auto h = hash_bytes(r.text);
-        if (const auto* hit = cache.find(r.text, r.kind, h)) {
+        const auto h = hash_bytes(word);
+        if (const auto* hit = cache.find(word, r.kind, h)) {
             const auto cached = cache.forms(*hit);
             out.forms.insert(out.forms.end(), cached.begin(), cached.end());
             t.vi_function_word = hit->vi_function_word;
         } else {
             if (r.kind == raw_kind::word) {
-                fb.word_forms(r.text, first);
+                fb.word_forms(word, first);
             } else {
-                fb.add_word(r.text, first, true);
+                fb.add_word(word, first, true);
             }
-            t.vi_function_word = is_vi_function_word(r.text);
-            cache.insert(r.text, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word);
+            t.vi_function_word = is_vi_function_word(word);
+            cache.insert(word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word);
         }
         if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
-            if (cp_count(r.text) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
-                                           cp_count(raw[i - 1].text) == 1)) {
+            if (cp_count(word) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
+                                           cp_count(split.text(raw[i - 1])) == 1)) {
                 std::size_t j = i + 1;
-                std::string joined(r.text);
-                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(raw[j].text) == 1) {
-                    joined += raw[j].text;
+                std::string joined(word);
+                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(split.text(raw[j])) == 1) {
+                    joined += split.text(raw[j]);
                     ++j;
                 }
                 if (j - i >= 3) {
