@@ -42,6 +42,7 @@ struct effect {
     int weight = 0;
     bool alive = true;
     bool negated = false;
+    bool negation_candidate = false;  // in a negation scope; decided once the overrides are known
 };
 
 // What the rules read of a hit, side by side: the rules compare hits pairwise, and reading these through
@@ -62,9 +63,8 @@ struct analysis_buffers {
     std::vector<hit_facts> facts;
     std::vector<std::uint32_t> clause;
     std::vector<std::uint32_t> starts;
-    std::vector<char> vi_msg;
+    std::vector<bool> vi_msg;  // not char: a char store may alias anything, and the compiler then reloads every vector
     std::vector<int> vi_count;
-    std::vector<char> neg_candidate;
     std::vector<std::size_t> order;
     std::vector<std::string_view> rules;
 };
@@ -75,10 +75,11 @@ public:
         : lex_(lex), t_(t), with_matches_(with_matches), buf_(buf), hits_(buf.hits), fx_(buf.fx), facts_(buf.facts),
           clause_(buf.clause), rules_(buf.rules) {
         match_all(lex, t, hits_);
-        fx_.assign(hits_.size(), effect{});
-        facts_.resize(hits_.size());
+        n_ = hits_.size();
+        fx_.assign(n_, effect{});
+        facts_.resize(n_);
         rules_.clear();
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             const auto& e = ent(i);
             facts_[i] = hit_facts{e.cls, e.lang, e.flags, t_.toks[hits_[i].begin].msg, 0};
             fx_[i].cls = ent(i).cls;
@@ -113,6 +114,7 @@ private:
     std::vector<std::uint32_t>& clause_;  // clause per token after contrast words split clauses
     std::vector<std::string_view>& rules_;  // rule names are string literals
     std::uint64_t classes_ = 0;             // bit per class of an alive hit (note_classes)
+    std::size_t n_ = 0;                     // hits_.size(), fixed once matched
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
     sig orig(std::size_t i) const { return facts_[i].cls; }
@@ -128,7 +130,7 @@ private:
 
     template <class P>
     bool any(P pred) const {
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive && pred(i)) return true;
         return false;
     }
@@ -141,18 +143,18 @@ private:
     // Vietnamese elsewhere: a word typed with diacritics or a Vietnamese phrase of two words or more.
     void language_gate() {
         auto& vi_msg = buf_.vi_msg;
-        vi_msg.assign(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, 0);
+        vi_msg.assign(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, false);
         for (const auto& tok : t_.toks)
             for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
-                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = 1;
-        for (std::size_t i = 0; i < hits_.size(); ++i)
-            if (facts_[i].lang == lang_code::vi && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = 1;
+                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = true;
+        for (std::size_t i = 0; i < n_; ++i)
+            if (facts_[i].lang == lang_code::vi && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = true;
         // Two common Vietnamese function words typed without marks also show the language.
         auto& vi_count = buf_.vi_count;
         vi_count.assign(vi_msg.size(), 0);
         for (const auto& tok : t_.toks)
-            if (tok.vi_function_word && ++vi_count[tok.msg] >= 2) vi_msg[tok.msg] = 1;
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+            if (tok.vi_function_word && ++vi_count[tok.msg] >= 2) vi_msg[tok.msg] = true;
+        for (std::size_t i = 0; i < n_; ++i) {
             const bool one_word = hits_[i].end - hits_[i].begin == 1;
             if (facts_[i].lang == lang_code::vi && hits_[i].stripped_only && one_word && !vi_msg[msg(i)])
                 fx_[i].alive = false;
@@ -167,7 +169,7 @@ private:
     // §4.1.10: a stripped collision (tu tu, treo co, nhay lau) needs a desire/intent/past word just
     // before it, or a method or ideation word in the same message.
     void collision_context() {
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             if (!(flags(i) & f_ctx) || !hits_[i].stripped_only) continue;
             const bool ok = any([&](std::size_t j) {
                 if (j == i) return false;
@@ -190,7 +192,7 @@ private:
         const bool cancel = any_cue(sig::INT) && any([&](std::size_t i) {
                                 return in(orig(i), sig::M, sig::P, sig::K);
                             });
-        for (std::size_t c = 0; c < hits_.size(); ++c) {
+        for (std::size_t c = 0; c < n_; ++c) {
             const sig cc = orig(c);
             const bool consumer = cc == sig::HYP || cc == sig::FF || (flags(c) & f_consume);
             if (!consumer || !fx_[c].alive) continue;
@@ -199,7 +201,7 @@ private:
                 rule("hyperbole_cancelled");
                 continue;
             }
-            for (std::size_t r = 0; r < hits_.size(); ++r) {
+            for (std::size_t r = 0; r < n_; ++r) {
                 if (r == c || !fx_[r].alive || !contains(c, r)) continue;
                 const sig rc = orig(r);
                 const bool r_consumer = rc == sig::HYP || rc == sig::FF || (flags(r) & f_consume);
@@ -217,12 +219,12 @@ private:
     // A pattern inside a longer risk pattern adds nothing (tự tử inside muốn tự tử); a negator or a
     // minimiser inside a risk phrase is part of it (pseudo-negation: không muốn sống, 不想活了).
     void containment() {
-        for (std::size_t r = 0; r < hits_.size(); ++r) {
+        for (std::size_t r = 0; r < n_; ++r) {
             if (!fx_[r].alive) continue;
             const sig rc = orig(r);
             const bool negator = in(rc, sig::NEG, sig::NEGPOST, sig::MIN, sig::CON);
             if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
-            for (std::size_t o = 0; o < hits_.size(); ++o) {
+            for (std::size_t o = 0; o < n_; ++o) {
                 if (o == r || !contains(o, r) || !fx_[o].alive || is_cue(orig(o))) continue;
                 const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
                 if (negator) {
@@ -246,7 +248,7 @@ private:
     void split_clauses() {
         auto& starts = buf_.starts;
         starts.clear();
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive && orig(i) == sig::CON) starts.push_back(hits_[i].begin);
         std::sort(starts.begin(), starts.end());
         clause_.resize(t_.toks.size());
@@ -261,7 +263,7 @@ private:
             // Both parts only grow along the text, so equal sums mean the same clause.
             clause_[i] = t_.toks[i].clause + bump;
         }
-        for (std::size_t i = 0; i < hits_.size(); ++i) facts_[i].clause = clause_[hits_[i].begin];
+        for (std::size_t i = 0; i < n_; ++i) facts_[i].clause = clause_[hits_[i].begin];
     }
 
     bool ends_clause(std::size_t j) const {
@@ -273,7 +275,7 @@ private:
     // class X that is in no hit at all: one bit per class answers those without a scan.
     void note_classes() {
         classes_ = 0;
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive) classes_ |= class_bit(orig(i));
     }
     static std::uint64_t class_bit(sig s) {
@@ -298,9 +300,7 @@ private:
     void modifiers() {
         const bool ident = has_class(sig::IDENT);
         const bool cancel_hyp = has_class(sig::INT) && (has_class(sig::M) || has_class(sig::P) || has_class(sig::K));
-        auto& neg_candidate = buf_.neg_candidate;
-        neg_candidate.assign(hits_.size(), 0);
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             auto& f = fx_[i];
             if (!f.alive || is_cue(orig(i))) continue;
             const sig c = orig(i);
@@ -357,18 +357,18 @@ private:
                     any_of_class(sig::NEGPOST, [&](std::size_t j) {
                         return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
                     });
-                if (negated) neg_candidate[i] = 1;
+                if (negated) f.negation_candidate = true;
             }
         }
         // Overrides (§3.3.4): capability, or an un-negated means/plan/anchor anywhere in the window,
         // means the denial is not believed.
         const auto believed = [&](std::size_t j) {
-            return !neg_candidate[j] && fx_[j].weight > 0 && fx_[j].cls == orig(j);
+            return !fx_[j].negation_candidate && fx_[j].weight > 0 && fx_[j].cls == orig(j);
         };
         const bool override_neg = has_class(sig::K) || any_of_class(sig::M, believed) ||
                                   any_of_class(sig::P, believed) || any_of_class(sig::A, believed);
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
-            if (!neg_candidate[i]) continue;
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!fx_[i].negation_candidate) continue;
             if (override_neg) {
                 rule("negation_overridden");
                 continue;
@@ -400,7 +400,7 @@ private:
 
     // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan.
     void everyday_time() {
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             if (!fx_[i].alive || orig(i) != sig::P || !(flags(i) & f_time) || fx_[i].weight == 0) continue;
             const auto cl = clause(i);
             const bool everyday = any([&](std::size_t j) {
@@ -423,7 +423,7 @@ private:
         bool o_now = false, o_recur = false;
         int second_farewell = 0;
         std::uint32_t farewell_entry = ~std::uint32_t{0};
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
             if (f.cls == sig::P) {
@@ -469,7 +469,7 @@ private:
             w(sig::J) = 0;
         }
         // Conditional classes that did not count carry no weight (nor category) in the answer.
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             auto& f = fx_[i];
             if ((f.cls == sig::P || f.cls == sig::K) && !conditional_ok) f.weight = 0;
             if (f.cls == sig::O && w(sig::O) == 0) f.weight = 0;
@@ -505,7 +505,7 @@ private:
         // Categories and matches, most urgent first.
         auto& order = buf_.order;
         order.clear();
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive) order.push_back(i);
         // Stable, and by insertion: a message has a handful of hits, and std::stable_sort allocates.
         const auto before = [&](std::size_t x, std::size_t y) {
