@@ -20,18 +20,28 @@ inline std::uint64_t mix64(std::uint64_t x) {
     return x;
 }
 
-// Eight bytes at a time (tokens are short: most take one round), seeded with the length so that
-// trailing zero bytes still count.
+// Eight bytes at a time (tokens are short: most take one round), seeded with the length. The last
+// partial word is read with fixed-size loads (two overlapping 4-byte ones, or three single bytes, as
+// wyhash does): a variable-size copy into a register costs a store-forwarding stall.
 inline std::uint64_t hash_bytes(std::string_view s) {
-    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ s.size();
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
+    const char* p = s.data();
+    std::size_t n = s.size();
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
         std::uint64_t w = 0;
-        std::memcpy(&w, s.data() + i, 8);
+        std::memcpy(&w, p, 8);
         h = mix64(h ^ w);
     }
     std::uint64_t w = 0;
-    if (i < s.size()) std::memcpy(&w, s.data() + i, s.size() - i);
+    if (n >= 4) {
+        std::uint32_t a = 0, b = 0;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        w = (std::uint64_t{a} << 32) | b;
+    } else if (n > 0) {
+        const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+        w = (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1);
+    }
     return mix64(h ^ w);
 }
 

@@ -260,7 +260,8 @@ const fold_table& folds() {
 }
 
 // Decodes one multi-byte UTF-8 sequence at p (*p >= 0x80); returns its length, or 0 when it is not
-// well-formed (defensive: callers validate, and the slow path then decides).
+// well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), the same
+// judgement as utf8proc_iterate (normalize_test.cpp compares them).
 int decode_valid(const unsigned char* p, const unsigned char* end, char32_t& c) {
     const auto cont = [&](int i) { return p + i < end && (p[i] & 0xC0) == 0x80; };
     if (p[0] >= 0xC2 && p[0] < 0xE0 && cont(1)) {
@@ -410,15 +411,14 @@ bool is_valid_utf8(std::string_view s) {
             i += 8;
             continue;
         }
-        if (static_cast<unsigned char>(s[i]) < 0x80) {
+        const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+        if (*p < 0x80) {
             ++i;
             continue;
         }
-        utf8proc_int32_t c = 0;
-        auto n = utf8proc_iterate(
-            reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i), static_cast<utf8proc_ssize_t>(s.size() - i), &c
-        );
-        if (n <= 0) return false;
+        char32_t c = 0;
+        const int n = decode_valid(p, p + (s.size() - i), c);
+        if (n == 0) return false;
         i += static_cast<std::size_t>(n);
     }
     return true;

@@ -87,6 +87,42 @@ TEST(TriageUtf8, ValidatesAndRepairs) {
     }
 }
 
+// utf8proc's judgement, the reference: every code point decodes.
+bool utf8proc_valid(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        utf8proc_int32_t c = 0;
+        const auto n = utf8proc_iterate(
+            reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i), static_cast<utf8proc_ssize_t>(s.size() - i), &c
+        );
+        if (n <= 0) return false;
+        i += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+TEST(TriageUtf8, AgreesWithUtf8procOnEverySequenceUpToThreeBytesAndEveryFourByteLead) {
+    std::string s;
+    for (unsigned a = 0; a < 256; ++a)
+        for (unsigned b = 0; b < 256; ++b)
+            for (unsigned c = 0; c < 256; ++c) {
+                s = {static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)};
+                ASSERT_EQ(is_valid_utf8(s), utf8proc_valid(s)) << a << ' ' << b << ' ' << c;
+                s.pop_back();  // the truncated forms too
+                if (c == 0) {
+                    ASSERT_EQ(is_valid_utf8(s), utf8proc_valid(s)) << a << ' ' << b;
+                }
+            }
+    for (unsigned a = 0xF0; a < 0x100; ++a)
+        for (unsigned b = 0x70; b < 0xD0; ++b)
+            for (unsigned d : {0x00u, 0x7Fu, 0x80u, 0xBFu, 0xC0u}) {
+                s = {static_cast<char>(a), static_cast<char>(b), static_cast<char>(0x80), static_cast<char>(d)};
+                ASSERT_EQ(is_valid_utf8(s), utf8proc_valid(s)) << a << ' ' << b << ' ' << d;
+                s = "abcdefgh" + s + "ijkl";  // behind the eight-byte ASCII stride
+                ASSERT_EQ(is_valid_utf8(s), utf8proc_valid(s)) << a << ' ' << b << ' ' << d;
+            }
+}
+
 std::string utf8(std::initializer_list<char32_t> cps) {
     std::string s;
     for (auto c : cps) append_cp(s, c);
