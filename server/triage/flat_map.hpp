@@ -20,6 +20,15 @@ inline std::uint64_t mix64(std::uint64_t x) {
     return x;
 }
 
+// Byte equality for the short keys of these tables, inline: a call to memcmp costs more than the
+// comparison of a word.
+inline bool same_bytes(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 // Eight bytes at a time (tokens are short: most take one round), seeded with the length. The last
 // partial word is read with fixed-size loads (two overlapping 4-byte ones, or three single bytes, as
 // wyhash does): a variable-size copy into a register costs a store-forwarding stall.
@@ -68,7 +77,7 @@ public:
         const auto h = hash_bytes(k);
         auto i = h & mask_;
         while (slots_[i].used) {
-            if (slots_[i].hash == h && slots_[i].key == k) return slots_[i].value;
+            if (slots_[i].hash == h && same_bytes(slots_[i].key, k)) return slots_[i].value;
             i = (i + 1) & mask_;
         }
         return 0;

@@ -16,7 +16,7 @@ namespace tamsu::triage::detail {
 namespace {
 
 // Writes c as UTF-8 at p (room for 4 bytes); returns the number of bytes.
-int encode_utf8(char* p, char32_t c) {
+inline int encode_utf8(char* p, char32_t c) {
     if (c < 0x80) {
         p[0] = static_cast<char>(c);
         return 1;
@@ -39,7 +39,7 @@ int encode_utf8(char* p, char32_t c) {
     return 4;
 }
 
-void append_utf8(std::string& out, char32_t c) {
+inline void append_utf8(std::string& out, char32_t c) {
     char buf[4];
     out.append(buf, static_cast<std::size_t>(encode_utf8(buf, c)));
 }
@@ -262,7 +262,7 @@ const fold_table& folds() {
 // Decodes one multi-byte UTF-8 sequence at p (*p >= 0x80); returns its length, or 0 when it is not
 // well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), the same
 // judgement as utf8proc_iterate (normalize_test.cpp compares them).
-int decode_valid(const unsigned char* p, const unsigned char* end, char32_t& c) {
+inline int decode_valid(const unsigned char* p, const unsigned char* end, char32_t& c) {
     const auto cont = [&](int i) { return p + i < end && (p[i] & 0xC0) == 0x80; };
     if (p[0] >= 0xC2 && p[0] < 0xE0 && cont(1)) {
         c = (char32_t{p[0]} & 0x1F) << 6 | (p[1] & 0x3F);
@@ -590,7 +590,9 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             if (word_empty() && out.size() >= 2) {
                 const auto& a = out[out.size() - 1];
                 const auto& b = out[out.size() - 2];
-                if (a.kind == raw_kind::han && b.kind == raw_kind::han && raw.text(a) == enc && raw.text(b) == enc) continue;
+                if (a.kind == raw_kind::han && b.kind == raw_kind::han && same_bytes(raw.text(a), enc) &&
+                    same_bytes(raw.text(b), enc))
+                    continue;
             }
             emit_single(enc, raw_kind::han);
             continue;

@@ -410,7 +410,7 @@ public:
         const auto h32 = static_cast<std::uint32_t>(h);
         for (auto i = h & mask; slots_[i].key_len != 0; i = (i + 1) & mask) {
             const auto& s = slots_[i];
-            if (s.hash == h32 && s.kind == kind && std::string_view(keys_).substr(s.key_begin, s.key_len) == key)
+            if (s.hash == h32 && s.kind == kind && same_bytes(std::string_view(keys_).substr(s.key_begin, s.key_len), key))
                 return &s;
         }
         return nullptr;
@@ -491,8 +491,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         t.form_begin = first;
         const auto h = hash_bytes(word);
         if (const auto* hit = cache.find(word, r.kind, h)) {
-            const auto cached = cache.forms(*hit);
-            out.forms.insert(out.forms.end(), cached.begin(), cached.end());
+            for (const auto& f : cache.forms(*hit)) out.forms.push_back(f);  // mostly one: no range insert
             t.vi_function_word = hit->vi_function_word;
         } else {
             if (r.kind == raw_kind::word) {
