@@ -14,6 +14,12 @@ namespace {
 // JSON string escaping (RFC 8259): quotes, backslash and control characters; UTF-8 passes through.
 void put_string(std::string& out, std::string_view s) {
     out.push_back('"');
+    const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
+    if (std::all_of(s.begin(), s.end(), plain)) {  // nearly always: category codes, levels, rule names
+        out.append(s);
+        out.push_back('"');
+        return;
+    }
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\') {
@@ -42,11 +48,11 @@ void put_strings(std::string& out, const std::vector<std::string>& v) {
 
 }  // namespace
 
+namespace {
+
 // Written by hand rather than through boost::json::object: this runs once per input line and the
 // CLI must stream tens of MB/s; the shape is fixed and small. The unit tests parse it with Boost.JSON.
-std::string to_json(const assessment& a, bool explain) {
-    std::string out;
-    out.reserve(explain ? 512 : 80);
+void append_json(std::string& out, const assessment& a, bool explain) {
     out += "{\"level\":";
     put_string(out, to_string(a.lvl));
     out += ",\"score\":";
@@ -78,6 +84,14 @@ std::string to_json(const assessment& a, bool explain) {
         if (a.third_party) out += ",\"third_party\":true";
     }
     out.push_back('}');
+}
+
+}  // namespace
+
+std::string to_json(const assessment& a, bool explain) {
+    std::string out;
+    out.reserve(explain ? 512 : 80);
+    append_json(out, a, explain);
     return out;
 }
 
@@ -127,10 +141,12 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
     cur.reserve(chunk_limit + 8192);
     line_state st;
     std::array<char, 64 * 1024> buf{};
+    std::string line;  // one answer; reused, as its capacity is
     auto finish_line = [&] {
         if (!cur.empty() && cur.back() == '\r') cur.pop_back();
         st.fold(eng.assess(cur, explain));
-        std::string line = to_json(st.best, explain);
+        line.clear();
+        append_json(line, st.best, explain);
         line.push_back('\n');
         out.write(line.data(), static_cast<std::streamsize>(line.size()));
         cur.clear();

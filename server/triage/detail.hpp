@@ -6,6 +6,7 @@
 #include "server/triage/flat_map.hpp"
 #include "server/triage/triage.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -24,7 +25,10 @@ enum class sig : std::uint8_t {
 inline constexpr std::size_t sig_count = static_cast<std::size_t>(sig::count_);
 std::string_view sig_name(sig s);
 int default_weight(sig s);
-bool is_cue(sig s);
+inline bool is_cue(sig s) { return static_cast<std::size_t>(s) >= static_cast<std::size_t>(sig::NEG); }
+
+// The languages the rules single out (language collisions, docs/triage.md "Modifiers" 1).
+enum class lang_code : std::uint8_t { other, vi, en };
 
 enum flag : std::uint32_t {
     f_hyp = 1u << 0,       // hyperbole-prone (kms, muốn chết): demoted by laughter or a school clause
@@ -47,6 +51,7 @@ struct entry {
     std::string pattern;  // as written in the file, for explain
     std::string category;
     std::string language;
+    lang_code lang = lang_code::other;  // `language`, for the rules
     std::string file;
     int line = 0;
     sig cls = sig::L;
@@ -83,6 +88,7 @@ struct token {
     std::uint32_t text_begin = 0, text_len = 0;  // into tokens::text, for explain
     bool quoted = false;
     bool han = false;
+    bool vi_function_word = false;  // em, khong, la...: two of them show a Vietnamese message typed without marks
 };
 
 struct tokens {
@@ -128,15 +134,65 @@ struct lexicon {
     std::unordered_map<char32_t, char32_t> t2s;
     std::vector<char> vi_sids;  // stripped ids used by Vietnamese patterns (index = sid)
 
-    // Read-only flat copies of edges and vocabularies for the hot path (built by finish()).
-    flat_u64_map fast_edges;
+    // Read-only flat copies of the trie and the vocabularies for the hot path (built by finish()).
+    // The matcher's cost is cache misses: one 16-byte record per node, then its word edges sorted and
+    // contiguous (usually one cache line), about 1 MB in all where a hash table of edges took 2 MB and a
+    // miss per probe.
+    struct fast_node {
+        std::uint64_t mask = 0;         // bit sid % 64 set when the node has an edge on sid: skips most searches
+        std::uint32_t edges_begin = 0;  // into fast_edges
+        std::uint16_t edge_count = 0;
+        std::uint8_t bits = 0;          // node_phrases | node_gaps | node_words
+    };
+    static constexpr std::uint8_t node_phrases = 1, node_gaps = 2, node_words = 4;
+    struct fast_edge {
+        std::uint32_t sid = 0;
+        std::uint32_t child = 0;
+    };
+    // Read only where a phrase ends or a gap starts (bits), so kept out of the hot record.
+    struct fast_node_ends {
+        std::uint32_t phrases_begin = 0;  // into fast_phrases
+        std::uint32_t gaps_begin = 0;     // into fast_gaps
+        std::uint16_t phrase_count = 0;
+        std::uint8_t gap_count = 0;
+    };
+    struct fast_phrase {
+        std::uint32_t entry = 0;
+        std::uint32_t steps_begin = 0;  // into fast_steps
+        std::uint32_t step_count = 0;
+    };
+    struct fast_gap {
+        std::uint32_t child = 0;
+        std::uint8_t gap = 0;
+    };
+    std::vector<fast_node> fast_nodes;
+    std::vector<fast_edge> fast_edges;      // per node, sorted by sid
+    std::vector<fast_node_ends> fast_ends;  // per node
+    std::vector<fast_phrase> fast_phrases;  // grouped by the node they end at
+    std::vector<step> fast_steps;
+    std::vector<fast_gap> fast_gaps;
+    std::vector<std::uint32_t> fast_id;     // nodes index -> fast_nodes index (breadth-first order)
     std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
-    std::vector<std::uint8_t> node_bits;    // 1 = phrases end here, 2 = gap edges, 4 = word edges
-    std::vector<std::uint64_t> node_mask;   // bit sid%64 set when the node has an edge on sid: skips most probes
     flat_string_map fast_stripped;
     flat_string_map fast_accent;
     std::uint64_t serial = 0;  // unique per loaded lexicon: keys the per-thread word cache
     void finish();
+
+    // The child of `node` on stripped id `sid`, 0 when there is none (the root is nobody's child).
+    std::uint32_t child(std::uint32_t node, std::uint32_t sid) const {
+        if (node == 0) return sid < root_child.size() ? root_child[sid] : 0;
+        const auto& n = fast_nodes[node];
+        if (!((n.mask >> (sid & 63)) & 1)) return 0;
+        const auto* first = fast_edges.data() + n.edges_begin;
+        const auto* last = first + n.edge_count;
+        if (n.edge_count <= 8) {
+            for (const auto* e = first; e != last; ++e)
+                if (e->sid == sid) return e->child;
+            return 0;
+        }
+        const auto* e = std::lower_bound(first, last, sid, [](const fast_edge& x, std::uint32_t v) { return x.sid < v; });
+        return e != last && e->sid == sid ? e->child : 0;
+    }
 };
 
 struct hit {
@@ -155,6 +211,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
 void accent_and_strip(std::string_view word, std::string& accent_key, std::string& stripped);
 
 std::vector<hit> match_all(const lexicon& lex, const tokens& t);
+void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& out);  // reuses out's memory
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
 

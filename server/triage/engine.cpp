@@ -20,35 +20,74 @@ std::string_view to_string(level lvl) {
 namespace detail {
 namespace {
 
-bool in(sig s, std::initializer_list<sig> set) { return std::find(set.begin(), set.end(), s) != set.end(); }
+// s is one of set (a fold expression: inlined, unlike a search of an initializer_list).
+template <class... Sigs>
+bool in(sig s, Sigs... set) {
+    return ((s == set) || ...);
+}
 
 // Where a class ranks when ordering categories and matches: most urgent first.
-int rank(sig s) {
-    static constexpr std::array<sig, 18> order{sig::A, sig::I, sig::SH, sig::S, sig::V, sig::T, sig::C, sig::X, sig::M,
-                                               sig::P, sig::K, sig::J,  sig::W, sig::O, sig::H, sig::D, sig::N, sig::L};
-    for (std::size_t i = 0; i < order.size(); ++i)
-        if (order[i] == s) return static_cast<int>(i);
-    return 100;
-}
+constexpr std::array<int, sig_count> ranks = [] {
+    constexpr std::array<sig, 18> order{sig::A, sig::I, sig::SH, sig::S, sig::V, sig::T, sig::C, sig::X, sig::M,
+                                        sig::P, sig::K, sig::J,  sig::W, sig::O, sig::H, sig::D, sig::N, sig::L};
+    std::array<int, sig_count> r{};
+    r.fill(100);
+    for (std::size_t i = 0; i < order.size(); ++i) r[static_cast<std::size_t>(order[i])] = static_cast<int>(i);
+    return r;
+}();
+int rank(sig s) { return ranks[static_cast<std::size_t>(s)]; }
 
 struct effect {
     sig cls = sig::L;
     int weight = 0;
     bool alive = true;
     bool negated = false;
+    bool negation_candidate = false;  // in a negation scope; decided once the overrides are known
+};
+
+// What the rules read of a hit, side by side: the rules compare hits pairwise, and reading these through
+// the large, scattered entries cost a cache miss per comparison.
+struct hit_facts {
+    sig cls = sig::L;  // the entry's class (effect::cls is the class after modifiers)
+    lang_code lang = lang_code::other;
+    std::uint32_t flags = 0;
+    std::uint32_t msg = 0;
+    std::uint32_t clause = 0;  // after contrast words split clauses (split_clauses)
+};
+
+// One thread's working memory for analyses, reused from message to message instead of allocated.
+// An analysis runs to its end before the next starts on the same thread, so one set is enough.
+struct analysis_buffers {
+    std::vector<hit> hits;
+    std::vector<effect> fx;
+    std::vector<hit_facts> facts;
+    std::vector<std::uint32_t> clause;
+    std::vector<std::uint32_t> starts;
+    std::vector<bool> vi_msg;  // not char: a char store may alias anything, and the compiler then reloads every vector
+    std::vector<int> vi_count;
+    std::vector<std::size_t> order;
+    std::vector<std::string_view> rules;
 };
 
 class analysis {
 public:
-    analysis(const lexicon& lex, const tokens& t, bool with_matches)
-        : lex_(lex), t_(t), with_matches_(with_matches), hits_(match_all(lex, t)), fx_(hits_.size()) {
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+    analysis(const lexicon& lex, const tokens& t, bool with_matches, analysis_buffers& buf)
+        : lex_(lex), t_(t), with_matches_(with_matches), buf_(buf), hits_(buf.hits), fx_(buf.fx), facts_(buf.facts),
+          clause_(buf.clause), rules_(buf.rules) {
+        match_all(lex, t, hits_);
+        n_ = hits_.size();
+        fx_.assign(n_, effect{});
+        facts_.resize(n_);
+        rules_.clear();
+        for (std::size_t i = 0; i < n_; ++i) {
+            const auto& e = ent(i);
+            facts_[i] = hit_facts{e.cls, e.lang, e.flags, t_.toks[hits_[i].begin].msg, 0};
             fx_[i].cls = ent(i).cls;
             fx_[i].weight = ent(i).weight;
             // An exhaustion or exam idiom ("mệt muốn chết") still says the student is struggling: N.
             if (fx_[i].cls == sig::HYP && fx_[i].weight > 0) fx_[i].cls = sig::N;
             // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
-            if ((ent(i).flags & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
+            if ((flags(i) & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
         }
     }
 
@@ -58,6 +97,7 @@ public:
         consume();
         containment();
         split_clauses();
+        note_classes();
         modifiers();
         everyday_time();
         return decide();
@@ -67,25 +107,30 @@ private:
     const lexicon& lex_;
     const tokens& t_;
     bool with_matches_;
-    std::vector<hit> hits_;
-    std::vector<effect> fx_;
-    std::vector<std::uint32_t> clause_;  // clause per token after contrast words split clauses
-    std::vector<std::string> rules_;
+    analysis_buffers& buf_;
+    std::vector<hit>& hits_;
+    std::vector<effect>& fx_;
+    std::vector<hit_facts>& facts_;
+    std::vector<std::uint32_t>& clause_;  // clause per token after contrast words split clauses
+    std::vector<std::string_view>& rules_;  // rule names are string literals
+    std::uint64_t classes_ = 0;             // bit per class of an alive hit (note_classes)
+    std::size_t n_ = 0;                     // hits_.size(), fixed once matched
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
-    sig orig(std::size_t i) const { return ent(i).cls; }
-    std::uint32_t msg(std::size_t i) const { return t_.toks[hits_[i].begin].msg; }
-    std::uint32_t clause(std::size_t i) const { return clause_[hits_[i].begin]; }
+    sig orig(std::size_t i) const { return facts_[i].cls; }
+    std::uint32_t flags(std::size_t i) const { return facts_[i].flags; }
+    std::uint32_t msg(std::size_t i) const { return facts_[i].msg; }
+    std::uint32_t clause(std::size_t i) const { return facts_[i].clause; }
     bool contains(std::size_t outer, std::size_t inner) const {
         return hits_[inner].begin >= hits_[outer].begin && hits_[inner].end <= hits_[outer].end;
     }
-    void rule(std::string r) {
-        if (std::find(rules_.begin(), rules_.end(), r) == rules_.end()) rules_.push_back(std::move(r));
+    void rule(std::string_view r) {
+        if (std::find(rules_.begin(), rules_.end(), r) == rules_.end()) rules_.push_back(r);
     }
 
     template <class P>
     bool any(P pred) const {
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive && pred(i)) return true;
         return false;
     }
@@ -97,29 +142,26 @@ private:
     // one-word Vietnamese pattern read without diacritics counts only when the message shows
     // Vietnamese elsewhere: a word typed with diacritics or a Vietnamese phrase of two words or more.
     void language_gate() {
-        std::vector<char> vi_msg(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, 0);
+        auto& vi_msg = buf_.vi_msg;
+        vi_msg.assign(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, false);
         for (const auto& tok : t_.toks)
             for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
-                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = 1;
-        for (std::size_t i = 0; i < hits_.size(); ++i)
-            if (ent(i).language == "vi" && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = 1;
+                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = true;
+        for (std::size_t i = 0; i < n_; ++i)
+            if (facts_[i].lang == lang_code::vi && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = true;
         // Two common Vietnamese function words typed without marks also show the language.
-        static constexpr std::array<std::string_view, 34> vi_words{
-            "em",  "minh", "mk", "khong", "ko", "la",  "cua", "nhung", "roi", "nay", "lam", "vi",
-            "voi", "thi",  "duoc", "dc",  "toi", "ban", "hoc", "oi",   "nhe", "nha", "qua", "bi",
-            "cung", "cx",  "gi",  "ve",   "nua", "ai",  "thay", "muon", "chi", "anh"};
-        std::vector<int> vi_count(vi_msg.size(), 0);
-        for (const auto& tok : t_.toks) {
-            const std::string_view txt(t_.text.data() + tok.text_begin, tok.text_len);
-            if (std::find(vi_words.begin(), vi_words.end(), txt) != vi_words.end() && ++vi_count[tok.msg] >= 2)
-                vi_msg[tok.msg] = 1;
-        }
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        auto& vi_count = buf_.vi_count;
+        vi_count.assign(vi_msg.size(), 0);
+        for (const auto& tok : t_.toks)
+            if (tok.vi_function_word && ++vi_count[tok.msg] >= 2) vi_msg[tok.msg] = true;
+        for (std::size_t i = 0; i < n_; ++i) {
             const bool one_word = hits_[i].end - hits_[i].begin == 1;
-            if (ent(i).language == "vi" && hits_[i].stripped_only && one_word && !vi_msg[msg(i)]) fx_[i].alive = false;
+            if (facts_[i].lang == lang_code::vi && hits_[i].stripped_only && one_word && !vi_msg[msg(i)])
+                fx_[i].alive = false;
             // ...and the other way: "song" is sông/sống in a Vietnamese message, not a song.
             const auto sid = hits_[i].first_sid;
-            if (ent(i).language == "en" && one_word && vi_msg[msg(i)] && sid < lex_.vi_sids.size() && lex_.vi_sids[sid])
+            if (facts_[i].lang == lang_code::en && one_word && vi_msg[msg(i)] && sid < lex_.vi_sids.size() &&
+                lex_.vi_sids[sid])
                 fx_[i].alive = false;
         }
     }
@@ -127,15 +169,15 @@ private:
     // §4.1.10: a stripped collision (tu tu, treo co, nhay lau) needs a desire/intent/past word just
     // before it, or a method or ideation word in the same message.
     void collision_context() {
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
-            if (!(ent(i).flags & f_ctx) || !hits_[i].stripped_only) continue;
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!(flags(i) & f_ctx) || !hits_[i].stripped_only) continue;
             const bool ok = any([&](std::size_t j) {
                 if (j == i) return false;
                 if (orig(j) == sig::DES)
                     return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 1 &&
                            t_.toks[hits_[j].begin].clause == t_.toks[hits_[i].begin].clause;
-                return msg(j) == msg(i) && in(orig(j), {sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K}) &&
-                       !(ent(j).flags & f_ctx);
+                return msg(j) == msg(i) && in(orig(j), sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K) &&
+                       !(flags(j) & f_ctx);
             });
             if (!ok) {
                 fx_[i].alive = false;
@@ -148,26 +190,26 @@ private:
     // them. An intensifier plus a means/plan/capability cancels hyperbole idioms.
     void consume() {
         const bool cancel = any_cue(sig::INT) && any([&](std::size_t i) {
-                                return in(orig(i), {sig::M, sig::P, sig::K});
+                                return in(orig(i), sig::M, sig::P, sig::K);
                             });
-        for (std::size_t c = 0; c < hits_.size(); ++c) {
+        for (std::size_t c = 0; c < n_; ++c) {
             const sig cc = orig(c);
-            const bool consumer = cc == sig::HYP || cc == sig::FF || (ent(c).flags & f_consume);
+            const bool consumer = cc == sig::HYP || cc == sig::FF || (flags(c) & f_consume);
             if (!consumer || !fx_[c].alive) continue;
             if (cc == sig::HYP && cancel) {
                 fx_[c].alive = false;
                 rule("hyperbole_cancelled");
                 continue;
             }
-            for (std::size_t r = 0; r < hits_.size(); ++r) {
+            for (std::size_t r = 0; r < n_; ++r) {
                 if (r == c || !fx_[r].alive || !contains(c, r)) continue;
                 const sig rc = orig(r);
-                const bool r_consumer = rc == sig::HYP || rc == sig::FF || (ent(r).flags & f_consume);
+                const bool r_consumer = rc == sig::HYP || rc == sig::FF || (flags(r) & f_consume);
                 if (r_consumer && !(hits_[r].end - hits_[r].begin < hits_[c].end - hits_[c].begin)) continue;
                 // "Never hide a clear critical phrase": only a false friend may swallow an anchor.
                 // A directed insult ("they tell me to kill myself") quotes the anchor; it may consume it.
                 if (rc == sig::A && cc == sig::HYP) continue;
-                if (in(rc, {sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME})) continue;
+                if (in(rc, sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME)) continue;
                 fx_[r].alive = false;
                 rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : "directed_insult");
             }
@@ -177,20 +219,22 @@ private:
     // A pattern inside a longer risk pattern adds nothing (tự tử inside muốn tự tử); a negator or a
     // minimiser inside a risk phrase is part of it (pseudo-negation: không muốn sống, 不想活了).
     void containment() {
-        for (std::size_t r = 0; r < hits_.size(); ++r) {
+        for (std::size_t r = 0; r < n_; ++r) {
             if (!fx_[r].alive) continue;
             const sig rc = orig(r);
-            for (std::size_t o = 0; o < hits_.size(); ++o) {
-                if (o == r || !fx_[o].alive || is_cue(orig(o)) || !contains(o, r)) continue;
+            const bool negator = in(rc, sig::NEG, sig::NEGPOST, sig::MIN, sig::CON);
+            if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
+            for (std::size_t o = 0; o < n_; ++o) {
+                if (o == r || !contains(o, r) || !fx_[o].alive || is_cue(orig(o))) continue;
                 const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
-                if (in(rc, {sig::NEG, sig::NEGPOST, sig::MIN, sig::CON})) {
+                if (negator) {
                     fx_[r].alive = false;
                     if (rc == sig::NEG) rule("pseudo_negation");
                     break;
                 }
                 // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
                 // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
-                const bool inner_time = (rc == sig::P && (ent(r).flags & f_time)) || rc == sig::N || rc == sig::D ||
+                const bool inner_time = (rc == sig::P && (flags(r) & f_time)) || rc == sig::N || rc == sig::D ||
                                         rc == sig::L;
                 if (!is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time)) {
                     fx_[r].alive = false;
@@ -202,8 +246,9 @@ private:
 
     // Contrast words (but, nhưng, 但是) end a negation scope like punctuation does.
     void split_clauses() {
-        std::vector<std::uint32_t> starts;
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        auto& starts = buf_.starts;
+        starts.clear();
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive && orig(i) == sig::CON) starts.push_back(hits_[i].begin);
         std::sort(starts.begin(), starts.end());
         clause_.resize(t_.toks.size());
@@ -218,6 +263,7 @@ private:
             // Both parts only grow along the text, so equal sums mean the same clause.
             clause_[i] = t_.toks[i].clause + bump;
         }
+        for (std::size_t i = 0; i < n_; ++i) facts_[i].clause = clause_[hits_[i].begin];
     }
 
     bool ends_clause(std::size_t j) const {
@@ -225,32 +271,46 @@ private:
         return e >= t_.toks.size() || clause_[e] != clause_[e - 1];
     }
 
+    // From here on no hit dies or comes back, and most rules ask "is there an X in this clause" for a
+    // class X that is in no hit at all: one bit per class answers those without a scan.
+    void note_classes() {
+        classes_ = 0;
+        for (std::size_t i = 0; i < n_; ++i)
+            if (fx_[i].alive) classes_ |= class_bit(orig(i));
+    }
+    static std::uint64_t class_bit(sig s) {
+        static_assert(sig_count <= 64, "one bit per class");
+        return std::uint64_t{1} << static_cast<unsigned>(s);
+    }
+
+    // any() over the alive hits of class s (valid after note_classes()).
+    template <class P>
+    bool any_of_class(sig s, P pred) const {
+        if (!(classes_ & class_bit(s))) return false;
+        return any([&](std::size_t j) { return orig(j) == s && pred(j); });
+    }
+    bool has_class(sig s) const { return (classes_ & class_bit(s)) != 0; }
     bool cue_in_clause(sig s, std::uint32_t cl) const {
-        return any([&](std::size_t j) { return orig(j) == s && clause(j) == cl; });
+        return any_of_class(s, [&](std::size_t j) { return clause(j) == cl; });
     }
     bool cue_in_msg(sig s, std::uint32_t m) const {
-        return any([&](std::size_t j) { return orig(j) == s && msg(j) == m; });
+        return any_of_class(s, [&](std::size_t j) { return msg(j) == m; });
     }
 
     void modifiers() {
-        const bool ident = any_cue(sig::IDENT);
-        const bool cancel_hyp = any_cue(sig::INT) && any([&](std::size_t i) {
-                                    return in(orig(i), {sig::M, sig::P, sig::K});
-                                });
-        std::vector<char> neg_candidate(hits_.size(), 0);
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        const bool ident = has_class(sig::IDENT);
+        const bool cancel_hyp = has_class(sig::INT) && (has_class(sig::M) || has_class(sig::P) || has_class(sig::K));
+        for (std::size_t i = 0; i < n_; ++i) {
             auto& f = fx_[i];
             if (!f.alive || is_cue(orig(i))) continue;
             const sig c = orig(i);
             const auto cl = clause(i);
             const auto m = msg(i);
-            const auto& e = ent(i);
             // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
             if (c != sig::H && c != sig::L && c != sig::N) {
                 const bool framed =
-                    any([&](std::size_t j) {
-                        return orig(j) == sig::FRAME && clause(j) == cl &&
-                               ((ent(j).flags & f_strong) || (e.flags & f_topic));
+                    any_of_class(sig::FRAME, [&](std::size_t j) {
+                        return clause(j) == cl && ((flags(j) & f_strong) || (flags(i) & f_topic));
                     }) ||
                     (t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m));
                 if (framed && !ident) {
@@ -260,12 +320,10 @@ private:
                 }
             }
             // 2. Hyperbole-prone words (kms, muốn chết, 想死) next to laughter or a school worry.
-            if ((e.flags & f_hyp) && !cancel_hyp) {
-                const bool joking = cue_in_msg(sig::LAUGH, m) || any([&](std::size_t j) {
-                                        return clause(j) == cl &&
-                                               ((orig(j) == sig::N && (ent(j).flags & f_everyday)) ||
-                                                orig(j) == sig::HYP);
-                                    });
+            if ((flags(i) & f_hyp) && !cancel_hyp) {
+                const bool joking =
+                    cue_in_msg(sig::LAUGH, m) || cue_in_clause(sig::HYP, cl) ||
+                    any_of_class(sig::N, [&](std::size_t j) { return clause(j) == cl && (flags(j) & f_everyday); });
                 if (joking) {
                     f.cls = sig::N;
                     f.weight = 2;
@@ -274,10 +332,10 @@ private:
                 }
             }
             // 5. Past / history: a past attempt is high, not critical, unless it is happening again.
-            const bool recurring_now = cue_in_clause(sig::O, cl) ||
-                                       (any([&](std::size_t j) { return orig(j) == sig::O && msg(j) == m; }) &&
-                                        any([&](std::size_t j) { return orig(j) == sig::P && clause(j) != cl; }));
-            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M}) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
+            const bool recurring_now =
+                cue_in_clause(sig::O, cl) ||
+                (cue_in_msg(sig::O, m) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
+            if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
                 if (c == sig::M) {
                     f.weight = 0;
                 } else {
@@ -288,28 +346,29 @@ private:
                 continue;
             }
             // 4. Negation (NegEx-style scope), decided after the overrides below are known.
-            if (in(c, {sig::A, sig::I, sig::SH, sig::S, sig::V})) {
-                const bool negated = any([&](std::size_t j) {
-                    if (orig(j) == sig::NEG) {
+            if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V)) {
+                const bool negated =
+                    any_of_class(sig::NEG, [&](std::size_t j) {
                         // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
                         if (hits_[j].begin >= hits_[i].begin || clause(j) != cl) return false;
                         const auto dist = hits_[j].end >= hits_[i].begin ? 0u : hits_[i].begin - hits_[j].end;
                         return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u);
-                    }
-                    if (orig(j) == sig::NEGPOST) return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
-                    return false;
-                });
-                if (negated) neg_candidate[i] = 1;
+                    }) ||
+                    any_of_class(sig::NEGPOST, [&](std::size_t j) {
+                        return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
+                    });
+                if (negated) f.negation_candidate = true;
             }
         }
         // Overrides (§3.3.4): capability, or an un-negated means/plan/anchor anywhere in the window,
         // means the denial is not believed.
-        const bool override_neg = any_cue(sig::K) || any([&](std::size_t j) {
-                                      return !neg_candidate[j] && fx_[j].weight > 0 &&
-                                             in(fx_[j].cls, {sig::M, sig::P, sig::A}) && orig(j) == fx_[j].cls;
-                                  });
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
-            if (!neg_candidate[i]) continue;
+        const auto believed = [&](std::size_t j) {
+            return !fx_[j].negation_candidate && fx_[j].weight > 0 && fx_[j].cls == orig(j);
+        };
+        const bool override_neg = has_class(sig::K) || any_of_class(sig::M, believed) ||
+                                  any_of_class(sig::P, believed) || any_of_class(sig::A, believed);
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!fx_[i].negation_candidate) continue;
             if (override_neg) {
                 rule("negation_overridden");
                 continue;
@@ -319,8 +378,8 @@ private:
             const sig c = orig(i);
             if (c == sig::A || c == sig::I) {
                 const auto m = msg(i);
-                const bool minimised = cue_in_msg(sig::MIN, m) || any([&](std::size_t j) {
-                                           return orig(j) == sig::N && msg(j) == m && fx_[j].weight > 0;
+                const bool minimised = cue_in_msg(sig::MIN, m) || any_of_class(sig::N, [&](std::size_t j) {
+                                           return msg(j) == m && fx_[j].weight > 0;
                                        });
                 if (minimised) {
                     f.cls = sig::N;
@@ -341,14 +400,14 @@ private:
 
     // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan.
     void everyday_time() {
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
-            if (!fx_[i].alive || orig(i) != sig::P || !(ent(i).flags & f_time) || fx_[i].weight == 0) continue;
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!fx_[i].alive || orig(i) != sig::P || !(flags(i) & f_time) || fx_[i].weight == 0) continue;
             const auto cl = clause(i);
             const bool everyday = any([&](std::size_t j) {
-                return clause(j) == cl && (ent(j).flags & f_everyday);
+                return clause(j) == cl && (flags(j) & f_everyday);
             });
             const bool risk = any([&](std::size_t j) {
-                return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, {sig::A, sig::I, sig::M, sig::SH});
+                return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH);
             });
             if (everyday && !risk) {
                 fx_[i].weight = 0;
@@ -364,11 +423,11 @@ private:
         bool o_now = false, o_recur = false;
         int second_farewell = 0;
         std::uint32_t farewell_entry = ~std::uint32_t{0};
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
             if (f.cls == sig::P) {
-                const auto st = ent(i).flags & p_subtypes;
+                const auto st = flags(i) & p_subtypes;
                 psubs |= st;
                 const auto idx =
                     static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)));
@@ -384,7 +443,7 @@ private:
                 }
                 continue;
             }
-            if (f.cls == sig::O) ((ent(i).flags & f_recur) ? o_recur : o_now) = true;
+            if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : o_now) = true;
             auto& slot = cmax[static_cast<std::size_t>(f.cls)];
             slot = std::max(slot, f.weight);
         }
@@ -410,7 +469,7 @@ private:
             w(sig::J) = 0;
         }
         // Conditional classes that did not count carry no weight (nor category) in the answer.
-        for (std::size_t i = 0; i < hits_.size(); ++i) {
+        for (std::size_t i = 0; i < n_; ++i) {
             auto& f = fx_[i];
             if ((f.cls == sig::P || f.cls == sig::K) && !conditional_ok) f.weight = 0;
             if (f.cls == sig::O && w(sig::O) == 0) f.weight = 0;
@@ -444,15 +503,23 @@ private:
         }
 
         // Categories and matches, most urgent first.
-        std::vector<std::size_t> order;
-        for (std::size_t i = 0; i < hits_.size(); ++i)
+        auto& order = buf_.order;
+        order.clear();
+        for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive) order.push_back(i);
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        // Stable, and by insertion: a message has a handful of hits, and std::stable_sort allocates.
+        const auto before = [&](std::size_t x, std::size_t y) {
             const bool cx = is_cue(fx_[x].cls), cy = is_cue(fx_[y].cls);
             if (cx != cy) return cy;
             if (fx_[x].weight != fx_[y].weight) return fx_[x].weight > fx_[y].weight;
             return rank(fx_[x].cls) < rank(fx_[y].cls);
-        });
+        };
+        for (std::size_t k = 1; k < order.size(); ++k) {
+            const auto v = order[k];
+            auto j = k;
+            for (; j > 0 && before(v, order[j - 1]); --j) order[j] = order[j - 1];
+            order[j] = v;
+        }
         bool service = false;
         for (auto i : order) {
             const auto& e = ent(i);
@@ -478,13 +545,14 @@ private:
         }
         if (a.categories.empty() && service) a.categories.push_back("service");
         if (a.third_party) rule("third_party");
-        a.rules = std::move(rules_);
+        a.rules.assign(rules_.begin(), rules_.end());
         return a;
     }
 };
 
 assessment analyse(const lexicon& lex, const tokens& t, bool with_matches = true) {
-    return analysis(lex, t, with_matches).run();
+    thread_local analysis_buffers buffers;
+    return analysis(lex, t, with_matches, buffers).run();
 }
 
 assessment fail_high(std::string why) {
@@ -522,6 +590,17 @@ std::size_t slice_cut(std::string_view s, std::size_t limit) {
     std::size_t i = limit;
     while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;  // not inside a UTF-8 sequence
     return i == 0 ? limit : i;
+}
+
+// One thread's token buffers, reused from message to message. assess() and assess_send() each take
+// them once per analysis and never while the other holds them (assess_send's own assess() call
+// returns before it takes them).
+detail::tokens& scratch_tokens() {
+    thread_local detail::tokens t;
+    t.toks.clear();
+    t.forms.clear();
+    t.text.clear();
+    return t;
 }
 
 void fold(assessment& best, assessment a) {
@@ -562,7 +641,7 @@ assessment engine::assess(std::string_view text, bool with_matches) const {
         const bool valid = detail::is_valid_utf8(text);
         std::string repaired;
         if (!valid) repaired = detail::repair_utf8(text);
-        detail::tokens t;
+        auto& t = scratch_tokens();
         detail::tokenize(*lex_, valid ? text : std::string_view(repaired), 0, t, false);
         auto a = detail::analyse(*lex_, t, with_matches);
         if (!valid) {
@@ -601,7 +680,7 @@ assessment engine::assess_send(std::span<const std::string> recent_texts, bool w
     if (recent_texts.size() < 2) return best;
     try {
         // Sends split mid-sentence are read together; negation never crosses a send (§1 step 0).
-        detail::tokens t;
+        auto& t = scratch_tokens();
         bool invalid = false;
         for (std::size_t i = 0; i < recent_texts.size(); ++i) {
             const auto& text = recent_texts[i];

@@ -1,9 +1,10 @@
-// Open-addressing hash tables for the matcher's hot lookups (trie edges, vocabularies). The matcher
-// does several lookups per token; std::unordered_map costs a pointer chase (a cache miss) per
-// lookup, these cost one probe into a flat array. Built once at load, read-only afterwards.
+// Open-addressing hash table for the matcher's hot vocabulary lookups. The matcher does several
+// lookups per token; std::unordered_map costs a pointer chase (a cache miss) per lookup, this costs
+// one probe into a flat array. Built once at load, read-only afterwards.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,56 +20,39 @@ inline std::uint64_t mix64(std::uint64_t x) {
     return x;
 }
 
-inline std::uint64_t hash_bytes(std::string_view s) {
-    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a, then a final mix
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return mix64(h);
+// Byte equality for the short keys of these tables, inline: a call to memcmp costs more than the
+// comparison of a word.
+inline bool same_bytes(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (a[i] != b[i]) return false;
+    return true;
 }
 
-// uint64 key -> uint32 value; key ~0 is reserved as "empty". Key and value share a slot, so a hit
-// costs one cache line.
-class flat_u64_map {
-public:
-    static constexpr std::uint64_t empty = ~std::uint64_t{0};
-
-    void build(const std::vector<std::pair<std::uint64_t, std::uint32_t>>& items) {
-        std::size_t cap = 16;
-        while (cap < items.size() * 2 + 1) cap <<= 1;
-        slots_.assign(cap, slot{});
-        mask_ = cap - 1;
-        for (const auto& [k, v] : items) {
-            auto i = mix64(k) & mask_;
-            while (slots_[i].key != empty && slots_[i].key != k) i = (i + 1) & mask_;
-            slots_[i] = slot{k, v};
-        }
+// Eight bytes at a time (tokens are short: most take one round), seeded with the length. The last
+// partial word is read with fixed-size loads (two overlapping 4-byte ones, or three single bytes, as
+// wyhash does): a variable-size copy into a register costs a store-forwarding stall.
+inline std::uint64_t hash_bytes(std::string_view s) {
+    const char* p = s.data();
+    std::size_t n = s.size();
+    std::uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, 8);
+        h = mix64(h ^ w);
     }
-
-    // Returns false when absent.
-    bool find(std::uint64_t k, std::uint32_t& v) const {
-        if (slots_.empty()) return false;
-        auto i = mix64(k) & mask_;
-        while (true) {
-            const auto& s = slots_[i];
-            if (s.key == k) {
-                v = s.value;
-                return true;
-            }
-            if (s.key == empty) return false;
-            i = (i + 1) & mask_;
-        }
+    std::uint64_t w = 0;
+    if (n >= 4) {
+        std::uint32_t a = 0, b = 0;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        w = (std::uint64_t{a} << 32) | b;
+    } else if (n > 0) {
+        const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(p[i])}; };
+        w = (byte(0) << 16) | (byte(n / 2) << 8) | byte(n - 1);
     }
-
-private:
-    struct slot {
-        std::uint64_t key = empty;
-        std::uint32_t value = 0;
-    };
-    std::vector<slot> slots_;
-    std::uint64_t mask_ = 0;
-};
+    return mix64(h ^ w);
+}
 
 // string -> uint32 value, keys stored with their hash.
 class flat_string_map {
@@ -93,7 +77,7 @@ public:
         const auto h = hash_bytes(k);
         auto i = h & mask_;
         while (slots_[i].used) {
-            if (slots_[i].hash == h && slots_[i].key == k) return slots_[i].value;
+            if (slots_[i].hash == h && same_bytes(slots_[i].key, k)) return slots_[i].value;
             i = (i + 1) & mask_;
         }
         return 0;

@@ -99,13 +99,13 @@ private:
     }
 
     expansions literal(std::string_view text) {
-        std::vector<raw_token> raw;
+        raw_tokens raw;
         split_raw(&lex_, text, 0, raw);
         expansion e;
         std::string acc, str;
-        for (const auto& r : raw) {
+        for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) continue;
-            accent_and_strip(r.text, acc, str);
+            accent_and_strip(raw.text(r), acc, str);
             e.push_back(pitem{str, acc, 0, false});
         }
         return {e};
@@ -202,6 +202,7 @@ public:
             entry e;
             e.pattern = cols[0];
             e.language = language;
+            e.lang = language == "vi" ? lang_code::vi : language == "en" ? lang_code::en : lang_code::other;
             e.file = file.filename().string();
             e.line = line_;
             e.cls = parse_class(where, cols[1]);
@@ -273,10 +274,11 @@ private:
     }
 
     char32_t single_cp(const std::string& where, const std::string& s) {
-        std::vector<raw_token> raw;
+        raw_tokens raw;
         split_raw(nullptr, s, 0, raw);
-        if (raw.size() != 1 || raw[0].kind != raw_kind::han) fail(where, "expected one Chinese character, got '" + s + "'");
-        const auto& t = raw[0].text;
+        if (raw.toks.size() != 1 || raw.toks[0].kind != raw_kind::han)
+            fail(where, "expected one Chinese character, got '" + s + "'");
+        const auto t = raw.text(raw.toks[0]);
         // Decode the single code point.
         char32_t c = 0;
         const auto b0 = static_cast<unsigned char>(t[0]);
@@ -289,12 +291,12 @@ private:
     }
 
     std::vector<std::string> words(const std::string& where, std::string_view s) {
-        std::vector<raw_token> raw;
+        raw_tokens raw;
         split_raw(&lex_, s, 0, raw);
         std::vector<std::string> out;
-        for (auto& r : raw) {
+        for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) fail(where, "quotes are not allowed here");
-            out.push_back(std::move(r.text));
+            out.emplace_back(raw.text(r));
         }
         return out;
     }
@@ -439,18 +441,70 @@ private:
 void lexicon::finish() {
     static std::atomic<std::uint64_t> counter{0};
     serial = ++counter;
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> items(edges.begin(), edges.end());
-    fast_edges.build(items);
+    std::vector<std::vector<fast_edge>> out(nodes.size());
+    for (const auto& [k, child] : edges)
+        out[static_cast<std::size_t>(k >> 32)].push_back(fast_edge{static_cast<std::uint32_t>(k & 0xFFFFFFFFu), child});
+    for (auto& list : out)
+        std::sort(list.begin(), list.end(), [](const fast_edge& a, const fast_edge& b) { return a.sid < b.sid; });
+
+    // Breadth-first numbering: the nodes one or two words from the root, which nearly every position
+    // of every message visits, sit together in a few hundred KB instead of scattered in insertion order.
+    constexpr auto unnumbered = ~std::uint32_t{0};
+    fast_id.assign(nodes.size(), unnumbered);
+    std::vector<std::uint32_t> order{0};
+    fast_id[0] = 0;
+    const auto number = [&](std::uint32_t old) {
+        if (fast_id[old] != unnumbered) return;
+        fast_id[old] = static_cast<std::uint32_t>(order.size());
+        order.push_back(old);
+    };
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        for (const auto& e : out[order[k]]) number(e.child);
+        for (const auto& g : nodes[order[k]].gaps) number(g.second);
+    }
+    // Defensive: every node is reached from the root (the loader only adds nodes below it).
+    if (order.size() != nodes.size()) throw lexicon_error("lexicon: trie node not reachable from the root");
+
     root_child.assign(stripped_vocab.size() + 2, 0);
-    for (const auto& [k, v] : edges)
-        if ((k >> 32) == 0) root_child[static_cast<std::size_t>(k & 0xFFFFFFFFu)] = v;
-    node_bits.assign(nodes.size(), 0);
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-        node_bits[i] = static_cast<std::uint8_t>((nodes[i].phrases.empty() ? 0 : 1) | (nodes[i].gaps.empty() ? 0 : 2));
-    node_mask.assign(nodes.size(), 0);
-    for (const auto& [k, v] : edges) {
-        node_bits[static_cast<std::size_t>(k >> 32)] |= 4;
-        node_mask[static_cast<std::size_t>(k >> 32)] |= std::uint64_t{1} << (k & 63);
+    for (const auto& e : out[0]) root_child[e.sid] = fast_id[e.child];
+    fast_nodes.assign(nodes.size(), fast_node{});
+    fast_ends.assign(nodes.size(), fast_node_ends{});
+    fast_edges.clear();
+    fast_edges.reserve(edges.size());
+    fast_phrases.clear();
+    fast_steps.clear();
+    fast_gaps.clear();
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const auto& node = nodes[order[k]];
+        const auto& list = out[order[k]];
+        // Defensive: a prefix followed by more than 65,535 different words would need a vocabulary
+        // a hundred times today's; the same for the patterns ending at, or gaps leaving, one node.
+        if (list.size() > 0xFFFF || node.phrases.size() > 0xFFFF || node.gaps.size() > 0xFF)
+            throw lexicon_error("lexicon: too many patterns share one prefix");
+        auto& n = fast_nodes[k];
+        n.edges_begin = static_cast<std::uint32_t>(fast_edges.size());
+        n.edge_count = static_cast<std::uint16_t>(list.size());
+        n.bits = static_cast<std::uint8_t>(
+            (node.phrases.empty() ? 0 : node_phrases) | (node.gaps.empty() ? 0 : node_gaps) |
+            (list.empty() ? 0 : node_words)
+        );
+        for (const auto& e : list) {
+            n.mask |= std::uint64_t{1} << (e.sid & 63);
+            fast_edges.push_back(fast_edge{e.sid, fast_id[e.child]});
+        }
+        auto& ends = fast_ends[k];
+        ends.phrases_begin = static_cast<std::uint32_t>(fast_phrases.size());
+        ends.phrase_count = static_cast<std::uint16_t>(node.phrases.size());
+        for (const auto pid : node.phrases) {
+            const auto& ph = phrases[pid];
+            fast_phrases.push_back(fast_phrase{
+                ph.entry, static_cast<std::uint32_t>(fast_steps.size()), static_cast<std::uint32_t>(ph.steps.size())
+            });
+            fast_steps.insert(fast_steps.end(), ph.steps.begin(), ph.steps.end());
+        }
+        ends.gaps_begin = static_cast<std::uint32_t>(fast_gaps.size());
+        ends.gap_count = static_cast<std::uint8_t>(node.gaps.size());
+        for (const auto& [gap, child] : node.gaps) fast_gaps.push_back(fast_gap{fast_id[child], gap});
     }
     fast_stripped.build(stripped_vocab);
     fast_accent.build(accent_vocab);
@@ -458,7 +512,6 @@ void lexicon::finish() {
 
 std::string_view sig_name(sig s) { return sig_names[static_cast<std::size_t>(s)]; }
 int default_weight(sig s) { return sig_weights[static_cast<std::size_t>(s)]; }
-bool is_cue(sig s) { return static_cast<std::size_t>(s) >= static_cast<std::size_t>(sig::NEG); }
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir) {
     auto lex = std::make_shared<lexicon>();

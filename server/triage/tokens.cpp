@@ -8,6 +8,8 @@
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 
 namespace tamsu::triage::detail {
 
@@ -265,6 +267,16 @@ void old_teencode(std::string_view w, std::vector<std::string>& out) {
     }
 }
 
+// The language gate's sign of Vietnamese typed without marks (engine.cpp): two of these common
+// function words in one message.
+bool is_vi_function_word(std::string_view w) {
+    static constexpr std::array<std::string_view, 34> words{
+        "em",  "minh", "mk", "khong", "ko", "la",  "cua", "nhung", "roi", "nay", "lam", "vi",
+        "voi", "thi",  "duoc", "dc",  "toi", "ban", "hoc", "oi",   "nhe", "nha", "qua", "bi",
+        "cung", "cx",  "gi",  "ve",   "nua", "ai",  "thay", "muon", "chi", "anh"};
+    return std::find(words.begin(), words.end(), w) != words.end();
+}
+
 struct form_builder {
     const lexicon& lex;
     tokens& out;
@@ -364,54 +376,141 @@ struct form_builder {
     }
 };
 
+// Candidate readings depend only on the token and the lexicon, and tokens repeat (Zipf), so each thread
+// keeps them: one open-addressing table over two pools (key bytes, readings), so a warm lookup costs a
+// hash and one probe and allocates nothing. Bounded: emptied when it holds `limit` tokens or when
+// another lexicon is in use. Emptying changes nothing but speed: readings are recomputed the same.
+class reading_cache {
+public:
+    // 16 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
+    struct slot {
+        std::uint32_t hash = 0;
+        std::uint32_t key_begin = 0;
+        std::uint32_t forms_begin = 0;
+        std::uint16_t key_len = 0;
+        std::uint8_t forms_count = 0;
+        raw_kind kind = raw_kind::word;
+        bool vi_function_word = false;
+    };
+    // Longer tokens are rare and not worth a place (they are read each time).
+    static constexpr std::size_t max_key = 64;
+    static constexpr std::size_t max_forms = 0xFF;
+
+    void use(std::uint64_t lexicon_serial) {
+        if (lexicon_serial == serial_ && count_ < limit) return;
+        slots_.assign(initial_slots, slot{});
+        keys_.clear();
+        forms_.clear();
+        count_ = 0;
+        serial_ = lexicon_serial;
+    }
+
+    const slot* find(std::string_view key, raw_kind kind, std::uint64_t h) const {
+        const auto mask = slots_.size() - 1;
+        const auto h32 = static_cast<std::uint32_t>(h);
+        for (auto i = h & mask; slots_[i].key_len != 0; i = (i + 1) & mask) {
+            const auto& s = slots_[i];
+            if (s.hash == h32 && s.kind == kind && same_bytes(std::string_view(keys_).substr(s.key_begin, s.key_len), key))
+                return &s;
+        }
+        return nullptr;
+    }
+
+    void insert(std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word) {
+        if (key.empty() || key.size() > max_key || forms.size() > max_forms) return;
+        if ((count_ + 1) * 2 > slots_.size()) grow();
+        slot s;
+        s.hash = static_cast<std::uint32_t>(h);
+        s.key_begin = static_cast<std::uint32_t>(keys_.size());
+        s.key_len = static_cast<std::uint16_t>(key.size());
+        s.forms_begin = static_cast<std::uint32_t>(forms_.size());
+        s.forms_count = static_cast<std::uint8_t>(forms.size());
+        s.kind = kind;
+        s.vi_function_word = vi_function_word;
+        keys_.append(key);
+        forms_.insert(forms_.end(), forms.begin(), forms.end());
+        place(s);
+        ++count_;
+    }
+
+    std::span<const form> forms(const slot& s) const { return {forms_.data() + s.forms_begin, s.forms_count}; }
+
+private:
+    static constexpr std::size_t limit = 1u << 16;
+    static constexpr std::size_t initial_slots = 1u << 12;
+    std::vector<slot> slots_ = std::vector<slot>(initial_slots);  // a power of two, at most half full
+    std::string keys_;
+    std::vector<form> forms_;
+    std::size_t count_ = 0;
+    std::uint64_t serial_ = 0;
+
+    // Probing starts from the full 64-bit hash in find(); the slot keeps its low 32 bits, which are
+    // all the mask ever uses (the table stays far below 2^32 slots).
+    void place(const slot& s) {
+        const auto mask = slots_.size() - 1;
+        auto i = s.hash & mask;
+        while (slots_[i].key_len != 0) i = (i + 1) & mask;
+        slots_[i] = s;
+    }
+
+    void grow() {
+        std::vector<slot> old(slots_.size() * 2);
+        old.swap(slots_);
+        for (const auto& s : old)
+            if (s.key_len != 0) place(s);
+    }
+};
+
 }  // namespace
 
 void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
-    thread_local std::vector<raw_token> raw;
+    thread_local raw_tokens split;
+    const auto& raw = split.toks;
     // A sentence split over several sends is matched as one (the engine still ends negation scope at
     // each send), so the clause continues from the previous send.
     const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause;
-    split_raw(&lex, text, clause0, raw);
+    split_raw(&lex, text, clause0, split);
+    thread_local reading_cache cache;
+    cache.use(lex.serial);
     form_builder fb{lex, out, {}, {}};
     const std::size_t first_tok = out.toks.size();
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const auto& r = raw[i];
         if (r.kind == raw_kind::quote) continue;
+        const auto word = split.text(r);
         token t;
         t.clause = r.clause;
         t.msg = msg;
         t.quoted = r.quoted;
         t.han = r.kind == raw_kind::han;
         t.text_begin = static_cast<std::uint32_t>(out.text.size());
-        out.text += r.text;
-        t.text_len = static_cast<std::uint32_t>(r.text.size());
+        out.text += word;
+        t.text_len = static_cast<std::uint32_t>(word.size());
         out.text += ' ';
         const auto first = static_cast<std::uint32_t>(out.forms.size());
         t.form_begin = first;
-        if (r.kind == raw_kind::word) {
-            // Words repeat (Zipf): their candidate readings depend only on the word and the lexicon,
-            // so each thread keeps them. Bounded: cleared when it grows past cache_limit words.
-            constexpr std::size_t cache_limit = 1u << 16;
-            thread_local std::uint64_t cache_serial = 0;
-            thread_local std::unordered_map<std::string, std::vector<form>> cache;
-            if (cache_serial != lex.serial || cache.size() > cache_limit) {
-                cache.clear();
-                cache_serial = lex.serial;
-            }
-            if (auto it = cache.find(r.text); it != cache.end()) {
-                out.forms.insert(out.forms.end(), it->second.begin(), it->second.end());
+        const auto h = hash_bytes(word);
+        if (const auto* hit = cache.find(word, r.kind, h)) {
+            for (const auto& f : cache.forms(*hit)) out.forms.push_back(f);  // mostly one: no range insert
+            t.vi_function_word = hit->vi_function_word;
+        } else {
+            if (r.kind == raw_kind::word) {
+                fb.word_forms(word, first);
             } else {
-                fb.word_forms(r.text, first);
-                cache.emplace(r.text, std::vector<form>(out.forms.begin() + first, out.forms.end()));
+                fb.add_word(word, first, true);
             }
+            t.vi_function_word = is_vi_function_word(word);
+            cache.insert(word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word);
+        }
+        if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
-            if (cp_count(r.text) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
-                                           cp_count(raw[i - 1].text) == 1)) {
+            if (cp_count(word) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
+                                           cp_count(split.text(raw[i - 1])) == 1)) {
                 std::size_t j = i + 1;
-                std::string joined = r.text;
-                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(raw[j].text) == 1) {
-                    joined += raw[j].text;
+                std::string joined(word);
+                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(split.text(raw[j])) == 1) {
+                    joined += split.text(raw[j]);
                     ++j;
                 }
                 if (j - i >= 3) {
@@ -431,8 +530,6 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                     }
                 }
             }
-        } else {
-            fb.add_word(r.text, first, true);
         }
         t.form_count = static_cast<std::uint32_t>(out.forms.size()) - first;
         out.toks.push_back(t);
@@ -478,33 +575,37 @@ struct walker {
     std::size_t depth = 0;
 
     void report(std::uint32_t node, std::uint32_t pos) {
-        for (auto pid : lex.nodes[node].phrases) {
-            const auto& ph = lex.phrases[pid];
-            if (ph.steps.size() != depth) continue;  // defensive: the trie path is the phrase
+        const auto& ends = lex.fast_ends[node];
+        for (auto p = ends.phrases_begin; p < ends.phrases_begin + ends.phrase_count; ++p) {
+            const auto& ph = lex.fast_phrases[p];
+            if (ph.step_count != depth) continue;  // defensive: the trie path is the phrase
+            const auto* steps = lex.fast_steps.data() + ph.steps_begin;
             bool ok = true;
             bool stripped_only = true;
             for (std::size_t i = 0; i < depth && ok; ++i) {
                 const sub* s = stack[i];
-                if (s == nullptr || ph.steps[i].sid == number_id) continue;
+                if (s == nullptr || steps[i].sid == number_id) continue;
                 if (!s->plain) {
                     stripped_only = false;
-                    ok = s->aid == ph.steps[i].aid;
+                    ok = s->aid == steps[i].aid;
                 }
             }
-            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, ph.steps[0].sid});
+            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, steps[0].sid});
         }
     }
 
     void walk(std::uint32_t node, std::uint32_t pos) {
-        const auto bits = lex.node_bits[node];
-        if (depth > 0 && (bits & 1)) report(node, pos);
+        const auto bits = lex.fast_nodes[node].bits;
+        if (depth > 0 && (bits & lexicon::node_phrases)) report(node, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
-        if (bits & 2) walk_gaps(node, pos);
+        if (bits & lexicon::node_gaps) walk_gaps(node, pos);
         walk_tokens(node, pos);
     }
 
     void walk_gaps(std::uint32_t node, std::uint32_t pos) {
-        for (const auto& [gap, child] : lex.nodes[node].gaps) {
+        const auto& ends = lex.fast_ends[node];
+        for (auto g = ends.gaps_begin; g < ends.gaps_begin + ends.gap_count; ++g) {
+            const auto [child, gap] = lex.fast_gaps[g];
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap.
             const std::uint32_t clause = t.toks[pos - 1].clause;
             stack[depth++] = nullptr;
@@ -519,8 +620,7 @@ struct walker {
     // Follows literal edges from `node` with each candidate reading of the token at `pos`.
     void walk_tokens(std::uint32_t node, std::uint32_t pos) {
         if (pos >= t.toks.size()) return;
-        if (node != 0 && !(lex.node_bits[node] & 4)) return;  // a leaf: no lookup, no cache miss
-        const std::uint64_t mask = node != 0 ? lex.node_mask[node] : ~std::uint64_t{0};
+        if (node != 0 && !(lex.fast_nodes[node].bits & lexicon::node_words)) return;  // a leaf: no search
         const auto& tok = t.toks[pos];
         for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
             const auto& fm = t.forms[f];
@@ -528,21 +628,8 @@ struct walker {
             std::size_t pushed = 0;
             bool ok = true;
             for (std::uint8_t i = 0; i < fm.n; ++i) {
-                if (fm.subs[i].sid == unknown_id) {
-                    ok = false;
-                    break;
-                }
-                std::uint32_t next = 0;
-                if (cur == 0) {
-                    next = fm.subs[i].sid < lex.root_child.size() ? lex.root_child[fm.subs[i].sid] : 0;
-                    if (next == 0) {
-                        ok = false;
-                        break;
-                    }
-                } else if (i == 0 && !(mask & (std::uint64_t{1} << (fm.subs[i].sid & 63)))) {
-                    ok = false;
-                    break;
-                } else if (!lex.fast_edges.find((static_cast<std::uint64_t>(cur) << 32) | fm.subs[i].sid, next)) {
+                const auto next = fm.subs[i].sid == unknown_id ? 0 : lex.child(cur, fm.subs[i].sid);
+                if (next == 0) {
                     ok = false;
                     break;
                 }
@@ -562,6 +649,12 @@ struct walker {
 
 std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
     std::vector<hit> hits;
+    match_all(lex, t, hits);
+    return hits;
+}
+
+void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
+    hits.clear();
     walker w{lex, t, hits};
     for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
         w.start = i;
@@ -579,7 +672,6 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
         ),
         hits.end()
     );
-    return hits;
 }
 
 }  // namespace tamsu::triage::detail
