@@ -2,8 +2,10 @@
 """Evaluate the triage engine on a labelled set (research notes §6): 4x4 confusion matrix and metrics,
 overall, per language, Vietnamese with/without diacritics and per hard-case tag.
 
-Usage: tests/triage/eval.py [--cli build-triage/server/triage/tamsu_triage_cli] [--set tests/triage/dev.tsv]
-                            [--errors] [--gate]
+Usage: tests/triage/eval.py [--cli build-triage/server/triage/tamsu_triage_cli] [--lexicon DIR]
+                            [--set tests/triage/dev.tsv] [--errors] [--gate]
+Default sets: dev.tsv + fresh.tsv + fresh2.tsv. --lexicon is passed to the CLI (default: the lexicon
+directory compiled into the CLI, i.e. server/triage/lexicon of the tree it was configured from).
 Python 3 standard library only. Multi-send items (sends separated by ' // ') are fed as one session
 window (engine::assess_window), as the held-out protocol (§6.1.2) does.
 --gate exits 1 unless critical recall is 100 %, critical precision >= 0.85 and exact accuracy >= 0.85.
@@ -43,8 +45,8 @@ def load(path):
     return items
 
 
-def run(cli, items, explain):
-    args = [cli, "--window-sep", SEP] + (["--explain"] if explain else [])
+def run(cli, items, explain, lexicon=None):
+    args = [cli, "--window-sep", SEP] + (["--explain"] if explain else []) + (["--lexicon", lexicon] if lexicon else [])
     data = "".join(it["text"] + "\n" for it in items)
     out = subprocess.run(args, input=data.encode(), stdout=subprocess.PIPE, check=True).stdout.decode()
     lines = out.splitlines()
@@ -123,14 +125,15 @@ def main():
     root = os.path.dirname(os.path.dirname(here))
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", default=os.path.join(root, "build-triage/server/triage/tamsu_triage_cli"))
-    ap.add_argument("--set", action="append", help="labelled TSV (repeatable); default dev.tsv + fresh.tsv")
+    ap.add_argument("--lexicon", help="lexicon directory passed to the CLI (default: the CLI's built-in one)")
+    ap.add_argument("--set", action="append", help="labelled TSV (repeatable); default dev.tsv + fresh.tsv + fresh2.tsv")
     ap.add_argument("--errors", action="store_true", help="list every wrong item with its matches")
     ap.add_argument("--gate", action="store_true")
     a = ap.parse_args()
 
-    sets = a.set or [os.path.join(here, "dev.tsv"), os.path.join(here, "fresh.tsv")]
+    sets = a.set or [os.path.join(here, f) for f in ("dev.tsv", "fresh.tsv", "fresh2.tsv")]
     items = [it for s in sets for it in load(s)]
-    answers = run(a.cli, items, a.errors)
+    answers = run(a.cli, items, a.errors, a.lexicon)
     pairs = [(it["level"], ans["level"]) for it, ans in zip(items, answers)]
     overall = metrics(pairs)
 
