@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace tamsu::triage::detail {
@@ -179,13 +180,15 @@ public:
     }
 
     void load_t2s(const std::filesystem::path& file) {
+        std::map<char32_t, char32_t> pairs;  // a character listed twice: the last line wins
         for_lines(file, [&](const std::string& where, const std::string& line) {
             auto cols = split_tabs(line);
             if (cols.size() < 2) fail(where, "expected 'traditional<TAB>simplified'");
             auto a = single_cp(where, cols[0]);
             auto b = single_cp(where, cols[1]);
-            lex_.t2s[a] = b;
+            pairs[a] = b;
         });
+        lex_.set_t2s({pairs.begin(), pairs.end()});
     }
 
     void load_entries(const std::filesystem::path& file) {
