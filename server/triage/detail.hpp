@@ -230,6 +230,10 @@ void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& out);  // 
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
 
+// The same loading and validation, but every invalid line is reported ("file:line: reason", in file
+// order) instead of only the first; nullptr when there was any.
+std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::path& dir, std::vector<std::string>& errors);
+
 bool is_valid_utf8(std::string_view s);
 std::string repair_utf8(std::string_view s);
 
