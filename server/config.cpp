@@ -235,17 +235,23 @@ command parse_backup(const std::vector<std::string>& args, const std::vector<std
 command parse_triage(const std::vector<std::string>& args, const std::vector<std::string>& env) {
     po::options_description d("tamsu triage options");
     d.add_options()("explain", po::bool_switch(), "add the matched terms and the rules that fired")(
-        "lexicon-dir", po::value<std::string>(), "folder with the triage lexicon files"
+        "check", po::bool_switch(), "check the lexicon files (every error as file:line) and the canaries; exit 1 if bad"
+    )("lexicon-dir", po::value<std::string>(), "folder with the triage lexicon files"
     )("config", po::value<std::string>(), "config file of `option = value` lines");
     if (wants_help(args))
         return show_text{help_of(
             "usage: tamsu triage [--explain] < messages.txt\n"
-            "Reads UTF-8 text, one message per line; writes one JSON object per line.",
+            "       tamsu triage --check [--lexicon-dir DIR]\n"
+            "Reads UTF-8 text, one message per line; writes one JSON object per line.\n"
+            "--check validates the lexicon as `tamsu serve` would and reads no messages.",
             d
         )};
     auto vm = parse_all(d, args, env);
     triage_config c;
     c.explain = vm["explain"].as<bool>();
+    c.check = vm["check"].as<bool>();
+    if (c.check && c.explain)
+        throw usage_error("--check reads no messages; it cannot be combined with --explain");
     take_path(vm, "lexicon-dir", c.lexicon_dir);
     return c;
 }

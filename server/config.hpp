@@ -59,6 +59,7 @@ struct backup_config {
 struct triage_config {
     std::filesystem::path lexicon_dir;
     bool explain = false;
+    bool check = false;  // validate the lexicon and run the canaries instead of triaging stdin
 };
 
 struct show_text {  // --help / --version: print and exit 0

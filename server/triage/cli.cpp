@@ -1,10 +1,13 @@
 // `tamsu triage [--explain]` (contract §1): one JSON object per input line, streaming.
 #include "server/triage/triage.hpp"
 
+#include "server/triage/detail.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <istream>
+#include <map>
 #include <ostream>
 
 namespace tamsu::triage {
@@ -185,6 +188,102 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
         err << "tamsu triage: cannot write output\n";
         return 1;
     }
+    return 0;
+}
+
+namespace {
+
+// One clear critical per language and script: an explicit intent with a time. If an edit removes
+// or breaks a core phrase, one of these stops being critical and --check says so.
+struct canary {
+    std::string_view name;
+    std::string_view text;
+};
+constexpr std::array<canary, 4> canaries{{
+    {"Vietnamese with diacritics", "tối nay em sẽ tự tử"},
+    {"Vietnamese without diacritics", "toi nay em se tu tu"},
+    {"English", "i am going to kill myself tonight"},
+    {"Chinese", "我今晚要自杀"},
+}};
+
+// What a pattern's class does alone (docs/triage.md "Classes and weights").
+std::string_view level_alone(detail::sig s) {
+    using detail::sig;
+    if (detail::is_cue(s)) return "modifier cue";
+    switch (s) {
+    case sig::A: return "critical";
+    case sig::I: case sig::SH: case sig::S: case sig::V: case sig::T: case sig::C: case sig::X: case sig::H:
+        return "high";
+    case sig::M: case sig::D: case sig::N: return "normal";
+    case sig::L: return "low";
+    default: return "conditional";  // P K J W O: only beside another signal
+    }
+}
+
+template <class Map>
+void put_counts(std::ostream& out, const Map& counts) {
+    bool first = true;
+    for (const auto& [key, n] : counts) {
+        out << (first ? " " : ", ") << key << ' ' << n;
+        first = false;
+    }
+    out << '\n';
+}
+
+void put_summary(std::ostream& out, const std::filesystem::path& dir, const detail::lexicon& lex) {
+    std::map<std::string, std::pair<std::size_t, std::size_t>> by_language;  // patterns, phrases
+    std::map<std::string_view, std::size_t> by_level;
+    std::map<std::string, std::size_t> by_category;
+    for (const auto& e : lex.entries) {
+        ++by_language[e.language].first;
+        ++by_level[level_alone(e.cls)];
+        ++by_category[e.category == "-" ? "(cues)" : e.category];
+    }
+    for (const auto& ph : lex.phrases) ++by_language[lex.entries[ph.entry].language].second;
+    std::size_t readings = 0;
+    for (const auto& [token, list] : lex.teencode) readings += list.size();
+
+    out << "lexicon " << dir.string() << ": vi.tsv en.tsv zh.tsv emoji.tsv teencode.tsv t2s.tsv\n";
+    out << "patterns: " << lex.entries.size() << " (" << lex.phrases.size() << " phrases once expanded)\n";
+    for (const auto& [language, n] : by_language)
+        out << "  " << language << ": " << n.first << " patterns, " << n.second << " phrases\n";
+    out << "by level alone:";
+    const char* sep = " ";
+    for (std::string_view lvl : {"critical", "high", "normal", "low", "conditional", "modifier cue"}) {
+        out << sep << lvl << ' ' << by_level[lvl];
+        sep = ", ";
+    }
+    out << '\n';
+    out << "by category:";
+    put_counts(out, by_category);
+    out << "tables: teencode " << lex.teencode.size() << " tokens (" << readings << " readings), t2s "
+        << lex.t2s.size() << " characters, emoji " << by_language["emoji"].first << " patterns\n";
+}
+
+}  // namespace
+
+int run_check_blocking(const std::filesystem::path& lexicon_dir, std::ostream& out, std::ostream& err) {
+    std::vector<std::string> errors;
+    auto lex = detail::check_lexicon_blocking(lexicon_dir, errors);
+    if (lex == nullptr) {
+        for (const auto& e : errors) err << e << '\n';
+        err << "tamsu triage --check: " << errors.size() << (errors.size() == 1 ? " error" : " errors") << " in "
+            << lexicon_dir.string() << "; the server would refuse to start with this lexicon\n";
+        return 1;
+    }
+    put_summary(out, lexicon_dir, *lex);
+    const engine eng(std::move(lex));
+    std::size_t failed = 0;
+    for (const auto& c : canaries) {
+        const auto a = eng.assess(c.text, false);
+        if (a.lvl == level::critical) continue;
+        ++failed;
+        err << "canary (" << c.name << ") is " << to_string(a.lvl) << ", not critical: \"" << c.text
+            << "\"; a core phrase is missing or broken\n";
+    }
+    out << "canaries: " << canaries.size() - failed << " of " << canaries.size() << " critical\n";
+    if (failed > 0) return 1;
+    out << "OK\n";
     return 0;
 }
 

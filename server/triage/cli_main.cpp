@@ -1,8 +1,10 @@
 // tamsu_triage_cli: the `tamsu triage` body as a standalone program, for the evaluation script and
 // the benchmark before (and besides) the main binary.
 // Usage: tamsu_triage_cli [--explain] [--lexicon DIR] [--window-sep SEP]
+//        tamsu_triage_cli --check [--lexicon DIR]
 // --window-sep: each input line is one session window whose sends are separated by SEP; the answer is
 // engine::assess_window over them (the level of the case after the last send).
+// --check: validate the lexicon folder and run the canaries (run_check_blocking); reads no input.
 #include "server/triage/triage.hpp"
 
 #include <cstring>
@@ -12,20 +14,29 @@
 
 int main(int argc, char** argv) {
     bool explain = false;
+    bool check = false;
     std::string sep;
     std::filesystem::path dir = TAMSU_DEFAULT_LEXICON_DIR;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--explain") == 0) {
             explain = true;
+        } else if (std::strcmp(argv[i], "--check") == 0) {
+            check = true;
         } else if (std::strcmp(argv[i], "--window-sep") == 0 && i + 1 < argc) {
             sep = argv[++i];
         } else if (std::strcmp(argv[i], "--lexicon") == 0 && i + 1 < argc) {
             dir = argv[++i];
         } else {
-            std::cerr << "usage: tamsu_triage_cli [--explain] [--lexicon DIR] [--window-sep SEP]\n";
+            std::cerr << "usage: tamsu_triage_cli [--explain] [--lexicon DIR] [--window-sep SEP]\n"
+                         "       tamsu_triage_cli --check [--lexicon DIR]\n";
             return 2;
         }
     }
+    if (check && (explain || !sep.empty())) {
+        std::cerr << "tamsu_triage_cli: --check reads no messages; it takes only --lexicon\n";
+        return 2;
+    }
+    if (check) return tamsu::triage::run_check_blocking(dir, std::cout, std::cerr);
     std::ios::sync_with_stdio(false);
     try {
         const auto eng = tamsu::triage::engine::load_blocking(dir);

@@ -131,7 +131,22 @@ struct lexicon {
     vocab_map accent_vocab;    // accent key (tone-placement free) -> aid
     std::unordered_map<std::string, std::vector<std::vector<std::string>>, string_hash, std::equal_to<>>
         teencode;  // raw token -> expansions, each a list of tokens (already normalised)
-    std::unordered_map<char32_t, char32_t> t2s;
+    // Traditional -> Simplified, sorted by the traditional character, looked up for every Han
+    // character of every message. Most characters have no entry: one bit per BMP code point (8 KB)
+    // says so without a search.
+    std::vector<std::pair<char32_t, char32_t>> t2s;
+    std::vector<bool> t2s_bmp;  // set_t2s() builds both
+    void set_t2s(std::vector<std::pair<char32_t, char32_t>> sorted_pairs) {
+        t2s = std::move(sorted_pairs);
+        t2s_bmp.assign(0x10000, false);
+        for (const auto& [from, to] : t2s)
+            if (from < 0x10000) t2s_bmp[from] = true;
+    }
+    char32_t simplified(char32_t c) const {
+        if (c < 0x10000 && !t2s_bmp[c]) return c;
+        const auto it = std::lower_bound(t2s.begin(), t2s.end(), c, [](const auto& p, char32_t v) { return p.first < v; });
+        return it != t2s.end() && it->first == c ? it->second : c;
+    }
     std::vector<char> vi_sids;  // stripped ids used by Vietnamese patterns (index = sid)
 
     // Read-only flat copies of the trie and the vocabularies for the hot path (built by finish()).
@@ -214,6 +229,10 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t);
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& out);  // reuses out's memory
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
+
+// The same loading and validation, but every invalid line is reported ("file:line: reason", in file
+// order) instead of only the first; nullptr when there was any.
+std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::path& dir, std::vector<std::string>& errors);
 
 bool is_valid_utf8(std::string_view s);
 std::string repair_utf8(std::string_view s);

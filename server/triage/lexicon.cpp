@@ -8,6 +8,7 @@
 #include <array>
 #include <charconv>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace tamsu::triage::detail {
@@ -174,18 +175,34 @@ private:
 
 class loader {
 public:
-    explicit loader(lexicon& lex) : lex_(lex) {
+    // errors == nullptr: stop at the first invalid line (lexicon_error), as the server does at start-up.
+    // Otherwise record each invalid line's error there and go on with the next line, so that
+    // `tamsu triage --check` shows every mistake at once; the validation is the same.
+    loader(lexicon& lex, std::vector<std::string>* errors) : lex_(lex), errors_(errors) {
         lex_.nodes.emplace_back();  // root
     }
 
+    // Runs f, recording its lexicon_error when collecting.
+    template <class F>
+    void guarded(F&& f) {
+        if (errors_ == nullptr) return f();
+        try {
+            f();
+        } catch (const lexicon_error& e) {
+            errors_->emplace_back(e.what());
+        }
+    }
+
     void load_t2s(const std::filesystem::path& file) {
+        std::map<char32_t, char32_t> pairs;  // a character listed twice: the last line wins
         for_lines(file, [&](const std::string& where, const std::string& line) {
             auto cols = split_tabs(line);
             if (cols.size() < 2) fail(where, "expected 'traditional<TAB>simplified'");
             auto a = single_cp(where, cols[0]);
             auto b = single_cp(where, cols[1]);
-            lex_.t2s[a] = b;
+            pairs[a] = b;
         });
+        lex_.set_t2s({pairs.begin(), pairs.end()});
     }
 
     void load_entries(const std::filesystem::path& file) {
@@ -252,24 +269,30 @@ public:
 
 private:
     lexicon& lex_;
+    std::vector<std::string>* errors_;
     int line_ = 0;
 
     template <class F>
     void for_lines(const std::filesystem::path& file, F&& f) {
         std::ifstream in(file, std::ios::binary);
         const auto name = file.filename().string();
-        if (!in) fail(name, "cannot open " + file.string());
+        if (!in) {
+            guarded([&] { fail(name, "cannot open " + file.string()); });
+            return;
+        }
         std::string line;
         line_ = 0;
         while (std::getline(in, line)) {
             ++line_;
             const auto where = name + ":" + std::to_string(line_);
-            if (!is_valid_utf8(line)) fail(where, "not valid UTF-8");
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM from Windows editors
-            const auto t = trim(line);
-            if (t.empty() || t.starts_with("#")) continue;
-            f(where, line);
+            guarded([&] {
+                if (!is_valid_utf8(line)) fail(where, "not valid UTF-8");
+                if (!line.empty() && line.back() == '\r') line.pop_back();
+                if (line_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // BOM from Windows editors
+                const auto t = trim(line);
+                if (t.empty() || t.starts_with("#")) return;
+                f(where, line);
+            });
         }
     }
 
@@ -513,16 +536,28 @@ void lexicon::finish() {
 std::string_view sig_name(sig s) { return sig_names[static_cast<std::size_t>(s)]; }
 int default_weight(sig s) { return sig_weights[static_cast<std::size_t>(s)]; }
 
-std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir) {
+namespace {
+
+std::shared_ptr<const lexicon> load(const std::filesystem::path& dir, std::vector<std::string>* errors) {
     auto lex = std::make_shared<lexicon>();
-    loader l(*lex);
+    loader l(*lex, errors);
     // t2s first: the other files' Chinese is converted with it; teencode last: its expansions are
     // looked up in the vocabulary the patterns built.
     l.load_t2s(dir / "t2s.tsv");
     for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv"}) l.load_entries(dir / f);
     l.load_teencode(dir / "teencode.tsv");
-    lex->finish();
+    l.guarded([&] { lex->finish(); });
     return lex;
+}
+
+}  // namespace
+
+std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir) { return load(dir, nullptr); }
+
+std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::path& dir, std::vector<std::string>& errors) {
+    errors.clear();
+    auto lex = load(dir, &errors);
+    return errors.empty() ? lex : nullptr;
 }
 
 }  // namespace tamsu::triage::detail

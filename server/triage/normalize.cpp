@@ -580,10 +580,7 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             continue;
         }
         if (is_han(c)) {
-            char32_t h = c;
-            if (lex != nullptr) {
-                if (auto it = lex->t2s.find(h); it != lex->t2s.end()) h = it->second;
-            }
+            const char32_t h = lex != nullptr ? lex->simplified(c) : c;
             std::string enc;  // at most 4 bytes: no allocation
             append_utf8(enc, h);
             // Step 8 for Chinese: an identical Han character repeated 3+ times counts once.

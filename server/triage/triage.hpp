@@ -84,6 +84,8 @@ public:
 private:
     explicit engine(std::shared_ptr<const detail::lexicon> lex);
     std::shared_ptr<const detail::lexicon> lex_;
+
+    friend int run_check_blocking(const std::filesystem::path&, std::ostream&, std::ostream&);
 };
 
 // The body of `tamsu triage [--explain]` (contract §1): one JSON object per input line.
@@ -93,5 +95,12 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
 
 // One assessment as the contract's JSON object (no trailing newline).
 std::string to_json(const assessment& a, bool explain);
+
+// `tamsu triage --check` (docs/triage.md "Checking a lexicon edit"): loads the lexicon folder with the
+// server's validation. Every invalid line goes to `err` as "file:line: reason" and the result is 1
+// (the server would refuse to start). Otherwise a short summary goes to `out`, the built-in canary
+// sentences (one clear critical per language) are assessed, and the result is 0, or 1 if one of
+// them is no longer critical. Blocking: file I/O.
+int run_check_blocking(const std::filesystem::path& lexicon_dir, std::ostream& out, std::ostream& err);
 
 }  // namespace tamsu::triage

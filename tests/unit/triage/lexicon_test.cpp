@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 namespace tamsu::triage {
 namespace {
@@ -33,6 +34,16 @@ protected:
             return e.what();
         }
         return "";
+    }
+
+    struct check_result {
+        int code;
+        std::string out, err;
+    };
+    check_result check() {
+        std::ostringstream out, err;
+        const int code = run_check_blocking(dir_, out, err);
+        return {code, out.str(), err.str()};
     }
 
     int lines(const char* file) {
@@ -100,6 +111,54 @@ TEST_F(LexiconDir, AnAddedTermIsMatchedWithoutDiacriticsToo) {
     append("vi.tsv", "ngồi thiền\tN\tmental_health");
     const auto eng = engine::load_blocking(dir_);
     EXPECT_EQ(eng.assess("em hay ngoi thien").lvl, level::normal);
+}
+
+// tamsu triage --check (docs/triage.md "Checking a lexicon edit").
+
+TEST_F(LexiconDir, CheckPassesOnTheShippedFiles) {
+    const auto r = check();
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_NE(r.out.find("patterns: "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("  vi: "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("suicide_self_harm "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("tables: teencode "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("canaries: 4 of 4 critical\nOK\n"), std::string::npos) << r.out;
+}
+
+TEST_F(LexiconDir, CheckReportsEveryBrokenLineWithFileAndLine) {
+    append("vi.tsv", "buồn tênh\tN\tweather");
+    const auto vi_bad = lines("vi.tsv");
+    append("vi.tsv", "ngồi thiền\tN\tmental_health");  // a good line between two bad ones
+    append("vi.tsv", "(buồn|chán\tN\tmental_health");
+    append("en.tsv", "sad\tQ\tmental_health");
+    const auto r = check();
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out, "");  // no summary of a lexicon the server would refuse
+    EXPECT_NE(r.err.find("vi.tsv:" + std::to_string(vi_bad) + ": unknown category 'weather'\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("vi.tsv:" + std::to_string(vi_bad + 2) + ": missing ')' in pattern\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("en.tsv:" + std::to_string(lines("en.tsv")) + ": unknown class 'Q'\n"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("3 errors"), std::string::npos) << r.err;
+    // The server still stops at the first one, with the same message.
+    EXPECT_EQ(load_error(), "vi.tsv:" + std::to_string(vi_bad) + ": unknown category 'weather'");
+}
+
+TEST_F(LexiconDir, CheckReportsAMissingFile) {
+    std::filesystem::remove(dir_ / "t2s.tsv");
+    const auto r = check();
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("t2s.tsv: cannot open"), std::string::npos) << r.err;
+}
+
+TEST_F(LexiconDir, CheckFailsWhenACorePhraseIsGone) {
+    // A school that deletes the English patterns by mistake: the file is still valid, the canary is not.
+    std::ofstream(dir_ / "en.tsv", std::ios::trunc) << "# emptied by mistake\n";
+    const auto r = check();
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("canary (English)"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("canary (Chinese)"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("canaries: 3 of 4 critical"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("OK\n"), std::string::npos) << r.out;
 }
 
 }  // namespace

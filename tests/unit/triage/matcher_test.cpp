@@ -89,5 +89,24 @@ TEST(TriageTrie, FlatPhrasesAndGapsAreTheLoadersOnes) {
     }
 }
 
+TEST(TriageT2s, EveryListedCharacterIsSimplifiedAndNoOtherIs) {
+    const auto& l = lex();
+    ASSERT_FALSE(l.t2s.empty());
+    for (const auto& [from, to] : l.t2s) EXPECT_EQ(l.simplified(from), to);
+    std::size_t unchanged = 0;
+    for (char32_t c = 0x3400; c < 0xA000; ++c) {
+        const bool listed = std::binary_search(
+            l.t2s.begin(), l.t2s.end(), std::pair<char32_t, char32_t>{c, 0},
+            [](const auto& a, const auto& b) { return a.first < b.first; }
+        );
+        if (!listed) {
+            EXPECT_EQ(l.simplified(c), c);
+            ++unchanged;
+        }
+    }
+    EXPECT_GT(unchanged, 20000u);
+    EXPECT_EQ(l.simplified(0x20000), 0x20000u);  // beyond the BMP: the search, not the bitmap
+}
+
 }  // namespace
 }  // namespace tamsu::triage::detail
