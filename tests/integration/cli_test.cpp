@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -75,6 +77,33 @@ TEST(Cli, BadArgumentsExit2WithOneLineOnStderr) {
         EXPECT_EQ(r.exit_code, 2) << "stderr: " << r.err;
         EXPECT_EQ(line_count(r.err), 1u) << "stderr: " << r.err;
     }
+}
+
+// School IT runs `tamsu triage --check` after editing a lexicon, before restarting the server.
+TEST(Cli, TriageCheckPassesTheShippedLexiconAndNamesTheLineOfABrokenOne) {
+    auto good = run_tamsu({"triage", "--check", "--lexicon-dir", TAMSU_SHIPPED_LEXICON_DIR});
+    EXPECT_EQ(good.exit_code, 0) << good.err;
+    EXPECT_FALSE(good.out.empty());
+
+    temp_dir dir;
+    const auto edited = dir.file("lexicon");
+    std::filesystem::copy(TAMSU_SHIPPED_LEXICON_DIR, edited);
+    const auto vi = edited / "vi.tsv";
+    const auto lines_before = line_count(read_file_bytes(vi));
+    {
+        std::ofstream out(vi, std::ios::app);
+        out << "\nmột cụm từ\tno-such-level\n";  // a typo an editor could make
+    }
+    auto bad = run_tamsu({"triage", "--check", "--lexicon-dir", edited.string()});
+    EXPECT_EQ(bad.exit_code, 1) << bad.out << bad.err;
+    EXPECT_NE(bad.err.find("vi.tsv:" + std::to_string(lines_before + 2)), std::string::npos) << bad.err;
+
+    // serve refuses the same folder rather than pretend to triage.
+    auto serve = run_tamsu(
+        {"serve", "--data-dir", dir.file("data").string(), "--listen", "127.0.0.1:0", "--lexicon-dir", edited.string()}
+    );
+    EXPECT_NE(serve.exit_code, 0);
+    EXPECT_NE(serve.err.find("vi.tsv:"), std::string::npos) << serve.err;
 }
 
 TEST(Cli, TriageWritesOneJsonObjectPerLine) {
