@@ -3,7 +3,6 @@
 
 #include "server/triage/detail.hpp"
 
-#include <algorithm>
 #include <array>
 #include <cstring>
 #include <istream>
@@ -105,6 +104,7 @@ namespace {
 // Never truncate: risk is often at the end of long messages.
 constexpr std::size_t chunk_limit = 256 * 1024;
 constexpr std::size_t chunk_overlap = 512;
+constexpr std::size_t chunk_lookback = 4096;
 
 struct line_state {
     assessment best;
@@ -116,26 +116,9 @@ struct line_state {
             any = true;
             return;
         }
-        // Highest level wins; categories and reasons of the other chunks are kept too.
-        if (a.lvl > best.lvl || (a.lvl == best.lvl && a.score > best.score)) std::swap(a, best);
-        for (auto& c : a.categories)
-            if (std::find(best.categories.begin(), best.categories.end(), c) == best.categories.end())
-                best.categories.push_back(std::move(c));
-        for (auto& r : a.rules)
-            if (std::find(best.rules.begin(), best.rules.end(), r) == best.rules.end()) best.rules.push_back(std::move(r));
-        best.third_party = best.third_party || a.third_party;
+        detail::fold_piece(best, std::move(a));
     }
 };
-
-// A cut point that does not split a UTF-8 sequence, preferably at a space.
-std::size_t cut_point(const std::string& s, std::size_t limit) {
-    const std::size_t floor = limit > 4096 ? limit - 4096 : 0;
-    for (std::size_t i = limit; i > floor; --i)
-        if (s[i] == ' ' || s[i] == '\t') return i;
-    std::size_t i = limit;
-    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
-    return i == 0 ? limit : i;
-}
 
 }  // namespace
 
@@ -167,7 +150,8 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
             cur.append(buf.data() + b, e - b);
             pending = true;
             while (cur.size() > chunk_limit) {
-                const auto cut = cut_point(cur, chunk_limit);
+                // A line holds no '\n', so the shared cut point's white space is ' ' or '\t' here.
+                const auto cut = detail::cut_point(cur, chunk_limit, chunk_lookback);
                 st.fold(eng.assess(std::string_view(cur).substr(0, cut), explain));
                 std::size_t keep = cut > chunk_overlap ? cut - chunk_overlap : 0;
                 while (keep < cut && (static_cast<unsigned char>(cur[keep]) & 0xC0) == 0x80) ++keep;

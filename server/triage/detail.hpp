@@ -237,4 +237,12 @@ std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::pat
 bool is_valid_utf8(std::string_view s);
 std::string repair_utf8(std::string_view s);
 
+// Long text is judged in overlapping pieces: engine::assess slices a long message, run_cli chunks a
+// huge input line while streaming it. Both cut and merge the same way:
+// a cut at or before `limit` that splits no UTF-8 sequence, at white space if there is some in the
+// last `lookback` bytes;
+std::size_t cut_point(std::string_view s, std::size_t limit, std::size_t lookback);
+// and the piece judged highest (level, then score) wins, keeping every piece's categories and rules.
+void fold_piece(assessment& best, assessment piece);
+
 }  // namespace tamsu::triage::detail

@@ -584,13 +584,7 @@ namespace {
 constexpr std::size_t slice_bytes = 8 * 1024;
 constexpr std::size_t slice_overlap = 512;
 
-std::size_t slice_cut(std::string_view s, std::size_t limit) {
-    for (std::size_t i = limit; i > limit - 2048; --i)
-        if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t') return i;
-    std::size_t i = limit;
-    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;  // not inside a UTF-8 sequence
-    return i == 0 ? limit : i;
-}
+constexpr std::size_t slice_lookback = 2048;
 
 // One thread's token buffers, reused from message to message. assess() and assess_send() each take
 // them once per analysis and never while the other holds them (assess_send's own assess() call
@@ -603,17 +597,30 @@ detail::tokens& scratch_tokens() {
     return t;
 }
 
-void fold(assessment& best, assessment a) {
-    if (a.lvl > best.lvl || (a.lvl == best.lvl && a.score > best.score)) std::swap(a, best);
-    for (auto& c : a.categories)
-        if (std::find(best.categories.begin(), best.categories.end(), c) == best.categories.end())
-            best.categories.push_back(std::move(c));
-    for (auto& r : a.rules)
-        if (std::find(best.rules.begin(), best.rules.end(), r) == best.rules.end()) best.rules.push_back(std::move(r));
-    best.third_party = best.third_party || a.third_party;
+}  // namespace
+
+namespace detail {
+
+std::size_t cut_point(std::string_view s, std::size_t limit, std::size_t lookback) {
+    const std::size_t floor = limit > lookback ? limit - lookback : 0;
+    for (std::size_t i = limit; i > floor; --i)
+        if (s[i] == ' ' || s[i] == '\n' || s[i] == '\t') return i;
+    std::size_t i = limit;
+    while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;  // not inside a UTF-8 sequence
+    return i == 0 ? limit : i;
 }
 
-}  // namespace
+void fold_piece(assessment& best, assessment piece) {
+    if (piece.lvl > best.lvl || (piece.lvl == best.lvl && piece.score > best.score)) std::swap(piece, best);
+    for (auto& c : piece.categories)
+        if (std::find(best.categories.begin(), best.categories.end(), c) == best.categories.end())
+            best.categories.push_back(std::move(c));
+    for (auto& r : piece.rules)
+        if (std::find(best.rules.begin(), best.rules.end(), r) == best.rules.end()) best.rules.push_back(std::move(r));
+    best.third_party = best.third_party || piece.third_party;
+}
+
+}  // namespace detail
 
 assessment engine::assess(std::string_view text, bool with_matches) const {
     if (text.size() > slice_bytes + slice_overlap) {
@@ -622,13 +629,13 @@ assessment engine::assess(std::string_view text, bool with_matches) const {
         bool first = true;
         while (begin < text.size()) {
             std::size_t end = text.size();
-            if (end - begin > slice_bytes + slice_overlap) end = begin + slice_cut(text.substr(begin), slice_bytes);
+            if (end - begin > slice_bytes + slice_overlap) end = begin + detail::cut_point(text.substr(begin), slice_bytes, slice_lookback);
             auto a = assess(text.substr(begin, end - begin), with_matches);
             if (first) {
                 best = std::move(a);
                 first = false;
             } else {
-                fold(best, std::move(a));
+                detail::fold_piece(best, std::move(a));
             }
             if (end >= text.size()) break;
             std::size_t next = end > slice_overlap ? end - slice_overlap : end;
