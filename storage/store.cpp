@@ -515,9 +515,6 @@ void store::append_message(
                 case_categories = st->column_text(6);
             }
             const std::uint64_t seq = last_seq + 1;
-            if (from == sender::counselor && state == case_state::closed && client_id.empty()) {
-                throw request_failure{errc::closed_case};
-            }
 
             const auto key = self->case_key(code, wrapped);
             const auto body = crypto::seal(
@@ -571,6 +568,8 @@ void store::append_message(
                     .state = state,
                 };
             }
+            // After the insert, so a retry of a reply acked before the close still gets its ack; the
+            // request's savepoint takes the refused row back out.
             if (from == sender::counselor && state == case_state::closed) throw request_failure{errc::closed_case};
             {
                 auto st = conn.query("UPDATE cases SET last_seq = ?2 WHERE id = ?1");
