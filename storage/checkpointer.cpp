@@ -8,7 +8,8 @@
 namespace tamsu::storage {
 
 checkpointer::checkpointer(const std::filesystem::path& file, settings config)
-    : config_(config), conn_(std::make_unique<db>(file, db_options{.synchronous_full = config.synchronous_full})) {
+    : config_(config), conn_(std::make_unique<db>(file, db_options{.synchronous_full = config.synchronous_full})),
+      next_wake_frames_(config.threshold_frames) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -34,8 +35,20 @@ int checkpointer::on_commit(void* self, sqlite3* conn, const char* schema, int f
         }
     }
     std::lock_guard lock{cp.mutex_};
-    cp.stats_.wal_frames_last = static_cast<std::uint64_t>(frames);
-    if (frames >= cp.config_.threshold_frames && !cp.wanted_) {
+    const auto now = static_cast<std::uint64_t>(frames);
+    if (now < cp.stats_.wal_frames_last) {
+        // A smaller WAL than last time: it started again from the beginning.
+        cp.next_wake_frames_ = cp.config_.threshold_frames;
+        cp.stats_.wal_frames_written += now;
+    } else {
+        cp.stats_.wal_frames_written += now - cp.stats_.wal_frames_last;
+    }
+    cp.stats_.wal_frames_last = now;
+    // One copy per threshold_frames new frames, not one after every commit past the threshold: a
+    // case's page rewritten by many messages in between is then copied once (measured: 1.66 page
+    // copies per message with a copy after every commit, docs/performance.md §7).
+    if (frames >= cp.next_wake_frames_ && !cp.wanted_) {
+        cp.next_wake_frames_ = frames + cp.config_.threshold_frames;
         cp.wanted_ = true;
         cp.wake_.notify_one();
     }

@@ -32,13 +32,14 @@ struct checkpoint_stats {
     std::uint64_t checkpoints = 0;      // PASSIVE checkpoints run
     std::uint64_t tail_checkpoints = 0; // run by the writer's hook to let the WAL restart
     std::uint64_t wal_frames_last = 0;  // WAL size in frames after the latest commit
+    std::uint64_t wal_frames_written = 0; // frames appended since start, across WAL restarts
 };
 
 class checkpointer {
 public:
     struct settings {
-        // WAL frames (pages) after a commit that wake the thread. Larger means fewer checkpoints and
-        // a page rewritten many times is copied once; SQLite's own default is 1,000.
+        // New WAL frames (pages) since the last wake that wake the thread again. Larger means fewer
+        // checkpoints and a page rewritten many times is copied once; SQLite's own default is 1,000.
         int threshold_frames = 4096;
         // WAL frames after a commit at which the writer copies the tail itself (see above).
         int restart_frames = 16384;
@@ -68,6 +69,7 @@ private:
     mutable std::mutex mutex_;  // guards wanted_, stopping_, stats_
     std::condition_variable wake_;
     bool wanted_ = false;
+    int next_wake_frames_ = 0;  // WAL size at which the next copy is wanted (writer's hook only)
     bool stopping_ = false;
     checkpoint_stats stats_;
 

@@ -1,6 +1,7 @@
 #include "storage/db.hpp"
 
 #include "storage/fault_injection.hpp"
+#include "storage/wal_buffer_vfs.hpp"
 
 #include <sqlite3.h>
 
@@ -109,7 +110,7 @@ db::db(const std::filesystem::path& file, const db_options& options) : path_(fil
     int flags = SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX;
     flags |= options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(file.c_str(), &conn_, flags, nullptr);
+    int rc = sqlite3_open_v2(file.c_str(), &conn_, flags, options.buffer_wal ? wal_buffer_vfs_name() : nullptr);
     if (rc != SQLITE_OK) {
         // The handle exists even on failure (unless out of memory): read its message, then close.
         std::string what = describe(rc, "open " + file.string(), conn_ ? sqlite3_errmsg(conn_) : nullptr);

@@ -95,6 +95,9 @@ struct db_options {
     // leaf page per active case, so a cache smaller than that working set turns into a pread per
     // insert (measured: docs/performance.md §5).
     int cache_kib = 0;
+    // Gather this connection's WAL appends into large writes (wal_buffer_vfs.hpp): for the writer,
+    // the only connection that appends to the WAL.
+    bool buffer_wal = false;
 };
 
 class db {

@@ -387,7 +387,12 @@ std::shared_ptr<store> store::open_blocking(const settings& config) {
     try {
         auto conn = std::make_unique<db>(
             p->db_path,
-            db_options{.create = true, .synchronous_full = config.synchronous_full, .cache_kib = writer_cache_kib}
+            db_options{
+                .create = true,
+                .synchronous_full = config.synchronous_full,
+                .cache_kib = writer_cache_kib,
+                .buffer_wal = true,
+            }
         );
         version = detail::migrate_blocking(*conn);
         {

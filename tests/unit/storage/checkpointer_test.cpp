@@ -12,24 +12,13 @@
 namespace tamsu::storage {
 namespace {
 
+using test::commit_rows;
 using test::temp_dir;
 
 std::uintmax_t wal_bytes(const std::filesystem::path& db_file) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(db_file.string() + "-wal", ec);
     return ec ? 0 : size;
-}
-
-// Each commit rewrites a spread of pages, like the writer's batches of messages to many cases.
-void commit_rows(db& conn, int commit_no, int rows) {
-    transaction tx{conn, transaction::kind::immediate};
-    auto st = conn.query("INSERT INTO t (k, v) VALUES (?1, randomblob(600))");
-    for (int i = 0; i < rows; ++i) {
-        st->bind(1, static_cast<std::int64_t>(i) * 1000003 % 999983 * 1000 + commit_no);
-        st->step();
-        st->reset();
-    }
-    tx.commit();
 }
 
 TEST(Checkpointer, KeepsTheWalBoundedUnderContinuousCommits) {
@@ -83,6 +72,32 @@ TEST(Checkpointer, BackgroundCheckpointCopiesCommittedPagesIntoTheDatabaseFile) 
     ASSERT_GT(cp.stats().checkpoints, 0u);
     EXPECT_GT(std::filesystem::file_size(file), empty_size);
     EXPECT_GT(cp.stats().wal_frames_last, 20u);
+}
+
+TEST(Checkpointer, CopiesOncePerThresholdOfNewFramesNotAfterEveryCommit) {
+    temp_dir dir;
+    const auto file = dir.path() / "t.db";
+    db writer_conn{file, db_options{.create = true}};
+    writer_conn.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)");
+    constexpr int threshold = 200;
+    checkpointer cp{file, checkpointer::settings{.threshold_frames = threshold, .restart_frames = 1'000'000}};
+    cp.attach(writer_conn);
+    for (int c = 0; c < 400; ++c) {
+        commit_rows(writer_conn, c, 4);
+        // Give the thread time to copy after each commit, as the server's fsync waits do: woken
+        // after every commit past the threshold it would copy hundreds of times.
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    // A copy that catches up completely lets the next commit start the WAL again, so the
+    // current WAL size undercounts; the running total does not.
+    const auto frames = cp.stats().wal_frames_written;
+    ASSERT_GT(frames, 3u * threshold);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (cp.stats().checkpoints == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_GE(cp.stats().checkpoints, 1u);
+    EXPECT_LE(cp.stats().checkpoints, frames / threshold) << frames << " frames";
 }
 
 TEST(Checkpointer, StopIsIdempotentAndCommitsStillWorkAfterIt) {

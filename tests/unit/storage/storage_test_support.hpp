@@ -2,6 +2,7 @@
 // wait for a storage callback without sleeping.
 #pragma once
 
+#include "storage/db.hpp"
 #include "storage/store.hpp"
 
 #include <gtest/gtest.h>
@@ -57,6 +58,19 @@ inline bool any_file_contains(const std::filesystem::path& dir, std::string_view
         if (std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end()) return true;
     }
     return false;
+}
+
+// For tests of the raw connection, on a table `t (k INTEGER PRIMARY KEY, v BLOB)`: one transaction
+// of rows spread over the table, like messages to many cases, so each commit dirties many pages.
+inline void commit_rows(db& conn, int commit_no, int rows, int blob_bytes = 600) {
+    transaction tx{conn, transaction::kind::immediate};
+    auto st = conn.query("INSERT INTO t (k, v) VALUES (?1, randomblob(?2))");
+    for (int i = 0; i < rows; ++i) {
+        st->bind(1, static_cast<std::int64_t>(i) * 1000003 % 999983 * 1000 + commit_no).bind(2, blob_bytes);
+        st->step();
+        st->reset();
+    }
+    tx.commit();
 }
 
 inline sys_time at_ms(std::int64_t ms) { return sys_time{std::chrono::milliseconds{ms}}; }
