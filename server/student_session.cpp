@@ -12,10 +12,6 @@ namespace tamsu::server {
 
 namespace {
 
-// lexicon doc §1 step 0: the window is the last 10 messages or the last 15 minutes, the smaller.
-constexpr std::size_t window_messages = 10;
-constexpr auto window_age = std::chrono::minutes(15);
-
 std::string safety_text(const std::string& lang) {
     if (lang == "en")
         return "You are not alone. If you are in danger now, call 111 (free, 24/7). A counselor will answer you "
@@ -185,19 +181,13 @@ void student_session::on_send(std::string id, std::string text) {
         return;
     }
     // Triage runs before encryption (design.md); only the level and category codes are stored in clear.
-    auto steady = std::chrono::steady_clock::now();
-    window_.emplace_back(steady, text);
-    while (window_.size() > window_messages || (!window_.empty() && steady - window_.front().first > window_age))
-        window_.pop_front();
-    std::vector<std::string> texts;
-    texts.reserve(window_.size());
-    for (const auto& w : window_)
-        texts.push_back(w.second);
-    auto verdict = assess_window(ctx_->triage.get(), texts, false);
-    auto window = std::make_shared<const std::vector<std::string>>(std::move(texts));
+    // The window (lexicon doc §1 step 0: the last 10 sends or 15 minutes) keeps the texts for the
+    // counselor's explanation; they are shared with it, not copied.
+    auto text_copy = std::make_shared<const std::string>(text);
+    auto verdict = assess_send(ctx_->triage.get(), window_, id, text_copy, std::chrono::steady_clock::now());
+    auto window = window_.texts();
 
     ++in_flight_;
-    auto text_copy = std::make_shared<const std::string>(text);
     ctx_->store->append_message(
         case_id_,
         storage::sender::student,
@@ -207,8 +197,8 @@ void student_session::on_send(std::string id, std::string text) {
         static_cast<storage::urgency>(verdict.level),
         join_categories(verdict.categories),
         ctx_->now(),
-        [self = self(), id, verdict, text_copy, window](storage::result<storage::append_result> r) mutable {
-            self->post_self(self, [r = std::move(r), id = std::move(id), verdict = std::move(verdict), text_copy, window](student_session& s) mutable {
+        [self = self(), id, verdict, text_copy, window = std::move(window)](storage::result<storage::append_result> r) mutable {
+            self->post_self(self, [r = std::move(r), id = std::move(id), verdict = std::move(verdict), text_copy, window = std::move(window)](student_session& s) mutable {
                 --s.in_flight_;
                 if (!r) {
                     spdlog::error("event=msg_store_failed case={} error={}", s.case_code_, r.error().message());
@@ -283,6 +273,8 @@ void student_session::deliver(std::uint64_t seq, std::shared_ptr<const std::stri
 }
 
 void student_session::on_closed() {
+    // Pending storage callbacks keep the session alive a while; the window is not needed by them.
+    window_.clear();
     if (phase_ == phase::bound)
         ctx_->dispatch->detach_student(case_id_, this);
 }

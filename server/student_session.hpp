@@ -4,10 +4,10 @@
 // session's strand; storage callbacks come back to it through post.
 
 #include "protocol/frames.hpp"
+#include "server/triage/triage.hpp"
 #include "server/ws_session.hpp"
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -53,8 +53,9 @@ private:
     std::vector<std::pair<std::uint64_t, std::shared_ptr<const std::string>>> held_;
     std::uint64_t sent_upto_ = 0;
     std::size_t in_flight_ = 0;
-    // The session window of the triage (lexicon doc §1 step 0): this connection's recent sends.
-    std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> window_;
+    // The session window of the triage (lexicon doc §1 step 0): this connection's recent sends, kept
+    // tokenised so that each send is read once.
+    triage::send_window window_;
     bool safety_sent_ = false;
     std::string remote_key_;  // the peer address, in memory only, for the resume limiter
 };

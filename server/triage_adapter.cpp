@@ -52,6 +52,19 @@ verdict assess_window(const triage::engine* engine, const std::vector<std::strin
     return to_verdict(engine->assess_send(std::span<const std::string>(texts), explain), explain);
 }
 
+verdict assess_send(
+    const triage::engine* engine,
+    triage::send_window& window,
+    std::string_view id,
+    std::shared_ptr<const std::string> text,
+    std::chrono::steady_clock::time_point at
+) {
+    if (!engine)
+        return verdict{.level = protocol::urgency::high, .categories = {}, .explain_json = {}};
+    window.push(*engine, id, std::move(text), at);
+    return to_verdict(engine->assess_send(window, false), false);
+}
+
 std::string join_categories(const std::vector<std::string>& categories) {
     std::string out;
     for (const auto& c : categories) {

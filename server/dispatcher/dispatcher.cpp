@@ -173,8 +173,13 @@ void dispatcher::student_message(student_msg m) {
             }
         if (c.assigned_to) {
             std::string explain;
-            if (m.window)
-                explain = assess_window(ctx_.triage.get(), *m.window, true).explain_json;
+            if (!m.window.empty()) {
+                std::vector<std::string> texts;
+                texts.reserve(m.window.size());
+                for (const auto& t : m.window)
+                    texts.push_back(*t);
+                explain = assess_window(ctx_.triage.get(), texts, true).explain_json;
+            }
             protocol::counselor_message f{
                 .case_code = protocol::display_case_code(c.code),
                 .seq = m.seq,

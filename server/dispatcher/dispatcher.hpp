@@ -40,7 +40,7 @@ public:
         std::vector<std::string> categories;
         // The triage window of this send: the explanation is built from it only if a counselor holds
         // the case (it costs more than the level and quotes the student, so never ahead of need).
-        std::shared_ptr<const std::vector<std::string>> window;
+        std::vector<std::shared_ptr<const std::string>> window;
         std::shared_ptr<const std::string> text;  // the student's words, for the counselor who holds the case
         protocol::case_state state = protocol::case_state::queued;
         bool reopened = false;

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -37,13 +39,15 @@ enum flag : std::uint32_t {
     f_strong = 1u << 3,    // FRAME: fiction/lyrics frame that zeroes any pattern in its clause
     f_consume = 1u << 4,   // drops risk patterns inside its span (idioms, false friends, directed insults)
     f_everyday = 1u << 5,  // N/L: an everyday event (exam, class); a time word beside it is not a plan
-    f_accent = 1u << 6,
-    f_recur = 1u << 7,     // O: a habit or recurrence ("every night"), not "right now"    // only when typed with diacritics (từ từ must not swallow a stripped tu tu)
+    f_accent = 1u << 6,    // only when typed with diacritics (từ từ must not swallow a stripped tu tu)
+    f_recur = 1u << 7,     // O: a habit or recurrence ("every night"), not "right now"
     f_prep = 1u << 8,      // P sub-types: counted once each
     f_note = 1u << 9,
     f_farewell = 1u << 10,
     f_time = 1u << 11,
     f_place = 1u << 12,
+    f_grave = 1u << 13,    // T: a threat to life or a deadline (sextortion); a time word makes it critical
+    f_end = 1u << 14,      // matches only at the end of its clause ("đêm nay em đi", not "em đi học")
 };
 inline constexpr std::uint32_t p_subtypes = f_prep | f_note | f_farewell | f_time | f_place;
 
@@ -83,7 +87,7 @@ struct form {
 struct token {
     std::uint32_t form_begin = 0;
     std::uint32_t form_count = 0;
-    std::uint32_t clause = 0;  // increases at punctuation, message boundaries and contrast words
+    std::uint32_t clause = 0;  // grows at punctuation, by sentence_step at a sentence end (normalize.hpp)
     std::uint32_t msg = 0;     // index of the send inside the window
     std::uint32_t text_begin = 0, text_len = 0;  // into tokens::text, for explain
     bool quoted = false;
@@ -97,12 +101,25 @@ struct tokens {
     std::string text;  // normalised token texts, space separated
 };
 
+// Clause punctuation a pattern may match across: only where the pattern itself writes it
+// ("goodbye, everyone"), since "dọa đánh, tui" is not "đánh tui".
+enum boundary : std::uint8_t { no_boundary = 0, clause_boundary = 1, sentence_boundary = 2 };
+
 // One step of a compiled pattern: a literal token or a gap of up to `gap` tokens.
 struct step {
     std::uint32_t sid = unknown_id;
     std::uint32_t aid = unknown_id;
     std::uint8_t gap = 0;  // > 0: a `~N` gap step, sid/aid unused
+    // The strongest boundary the pattern writes after this literal (before the next token) or inside
+    // this gap; the matcher refuses any stronger one there.
+    std::uint8_t brk = no_boundary;
 };
+
+// A gap edge's key byte: the gap's size and the boundary it may cross (gaps of one size but different
+// boundaries are different edges).
+inline constexpr std::uint8_t gap_key(std::uint8_t gap, std::uint8_t brk) { return static_cast<std::uint8_t>(gap | (brk << 4)); }
+inline constexpr std::uint8_t gap_size(std::uint8_t key) { return key & 0x0F; }
+inline constexpr std::uint8_t gap_boundary(std::uint8_t key) { return static_cast<std::uint8_t>(key >> 4); }
 
 struct phrase {
     std::uint32_t entry = 0;
@@ -113,7 +130,8 @@ struct phrase {
 // position, so the cost per token is bounded by the longest pattern, not by the lexicon size.
 struct trie_node {
     std::vector<std::uint32_t> phrases;                         // phrases ending here
-    std::vector<std::pair<std::uint8_t, std::uint32_t>> gaps;  // (max gap, child)
+    std::vector<std::pair<std::uint8_t, std::uint32_t>> gaps;  // (gap_key, child)
+    std::uint8_t brk = no_boundary;  // the strongest boundary any phrase through here writes after this word
 };
 
 struct string_hash {
@@ -157,9 +175,12 @@ struct lexicon {
         std::uint64_t mask = 0;         // bit sid % 64 set when the node has an edge on sid: skips most searches
         std::uint32_t edges_begin = 0;  // into fast_edges
         std::uint16_t edge_count = 0;
-        std::uint8_t bits = 0;          // node_phrases | node_gaps | node_words
+        std::uint8_t bits = 0;          // node_phrases | node_gaps | node_words | node_cross_*
     };
-    static constexpr std::uint8_t node_phrases = 1, node_gaps = 2, node_words = 4;
+    // node_cross_clause / node_cross_sentence: some phrase through this node writes that punctuation after
+    // its word, so the walk may go on across it (report() then checks each phrase).
+    static constexpr std::uint8_t node_phrases = 1, node_gaps = 2, node_words = 4, node_cross_clause = 8,
+                                  node_cross_sentence = 16;
     struct fast_edge {
         std::uint32_t sid = 0;
         std::uint32_t child = 0;
@@ -174,11 +195,12 @@ struct lexicon {
     struct fast_phrase {
         std::uint32_t entry = 0;
         std::uint32_t steps_begin = 0;  // into fast_steps
-        std::uint32_t step_count = 0;
+        std::uint16_t step_count = 0;
+        bool end_only = false;  // the entry is flagged `end`: the matcher drops it where it cannot end a clause
     };
     struct fast_gap {
         std::uint32_t child = 0;
-        std::uint8_t gap = 0;
+        std::uint8_t gap = 0;  // gap_key(size, boundary)
     };
     std::vector<fast_node> fast_nodes;
     std::vector<fast_edge> fast_edges;      // per node, sorted by sid
@@ -188,6 +210,7 @@ struct lexicon {
     std::vector<fast_gap> fast_gaps;
     std::vector<std::uint32_t> fast_id;     // nodes index -> fast_nodes index (breadth-first order)
     std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
+    std::vector<bool> time_start;           // sid -> some P time pattern starts with it (an `end` pattern may precede it)
     flat_string_map fast_stripped;
     flat_string_map fast_accent;
     std::uint64_t serial = 0;  // unique per loaded lexicon: keys the per-thread word cache
@@ -217,6 +240,13 @@ struct hit {
     std::uint32_t first_sid = 0;       // stripped id of the first word, for language collisions
 };
 
+// match_all's order. Every field takes part, so which of two hits on one span is kept never depends
+// on the sort's order of equal elements: the session window finds hits in pieces and keeps the same.
+inline bool hit_before(const hit& a, const hit& b) {
+    return std::tie(a.entry, a.begin, a.end, a.stripped_only, a.first_sid) <
+           std::tie(b.entry, b.begin, b.end, b.stripped_only, b.first_sid);
+}
+
 // Normalisation + tokenisation (triage-lexicon §1 steps 1-12). `text` must be valid UTF-8.
 // `for_lexicon` turns candidate generation off (patterns are written in standard spelling).
 void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool for_lexicon);
@@ -227,6 +257,20 @@ void accent_and_strip(std::string_view word, std::string& accent_key, std::strin
 
 std::vector<hit> match_all(const lexicon& lex, const tokens& t);
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& out);  // reuses out's memory
+// For a token sequence that grew at its end (the session window, window.cpp): the hits of
+// match_all(lex, t) that end after token `after`, in its order. Walks from every token from `after` on
+// and from the starts in `earlier` (before `after`): the `open` starts of the previous call, whose
+// walks met the end of the tokens then; no other earlier walk can reach past it. `open` receives the
+// walked starts whose walk met the end of t.
+void match_tail(
+    const lexicon& lex, const tokens& t, std::span<const std::uint32_t> earlier, std::uint32_t after,
+    std::vector<hit>& out, std::vector<std::uint32_t>& open
+);
+
+// The rules (engine.cpp) on tokens whose hits are already known: `hits` must be match_all(lex, t).
+assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vector<hit>& hits, bool with_matches);
+// Fail upward (§3.2.6): what an engine error makes of a message.
+assessment fail_high(std::string why);
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
 
@@ -237,12 +281,18 @@ std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::pat
 bool is_valid_utf8(std::string_view s);
 std::string repair_utf8(std::string_view s);
 
-// Long text is judged in overlapping pieces: engine::assess slices a long message, run_cli chunks a
-// huge input line while streaming it. Both cut and merge the same way:
+// Long text is judged in overlapping pieces: engine::assess slices a long message (one longer than
+// slice_bytes + slice_overlap), run_cli chunks a huge input line while streaming it.
+inline constexpr std::size_t slice_bytes = 8 * 1024;
+inline constexpr std::size_t slice_overlap = 512;
+// Both cut and merge the same way:
 // a cut at or before `limit` that splits no UTF-8 sequence, at white space if there is some in the
 // last `lookback` bytes;
 std::size_t cut_point(std::string_view s, std::size_t limit, std::size_t lookback);
 // and the piece judged highest (level, then score) wins, keeping every piece's categories and rules.
 void fold_piece(assessment& best, assessment piece);
+// The session window read together (engine::assess_send, both paths) wins over the newest send alone
+// only when it is higher; a window holding invalid UTF-8 is at least high (fail upward).
+void fold_window(assessment& best, assessment window, bool invalid_utf8);
 
 }  // namespace tamsu::triage::detail

@@ -64,6 +64,7 @@ struct analysis_buffers {
     std::vector<std::uint32_t> clause;
     std::vector<std::uint32_t> starts;
     std::vector<bool> vi_msg;  // not char: a char store may alias anything, and the compiler then reloads every vector
+    std::vector<std::uint8_t> msg_frame;  // frame_* bits per send (message_frames); only filled when a frame is seen
     std::vector<int> vi_count;
     std::vector<std::size_t> order;
     std::vector<std::string_view> rules;
@@ -71,10 +72,15 @@ struct analysis_buffers {
 
 class analysis {
 public:
-    analysis(const lexicon& lex, const tokens& t, bool with_matches, analysis_buffers& buf)
+    // `matched`: match_all(lex, t) when the caller has it already (the session window keeps each send's hits).
+    analysis(const lexicon& lex, const tokens& t, bool with_matches, analysis_buffers& buf,
+             const std::vector<hit>* matched = nullptr)
         : lex_(lex), t_(t), with_matches_(with_matches), buf_(buf), hits_(buf.hits), fx_(buf.fx), facts_(buf.facts),
           clause_(buf.clause), rules_(buf.rules) {
-        match_all(lex, t, hits_);
+        if (matched)
+            hits_.assign(matched->begin(), matched->end());
+        else
+            match_all(lex, t, hits_);
         n_ = hits_.size();
         fx_.assign(n_, effect{});
         facts_.resize(n_);
@@ -92,12 +98,14 @@ public:
     }
 
     assessment run() {
+        clause_end();
         language_gate();
         collision_context();
         consume();
         containment();
         split_clauses();
         note_classes();
+        message_frames();
         modifiers();
         everyday_time();
         return decide();
@@ -114,9 +122,16 @@ private:
     std::vector<std::uint32_t>& clause_;  // clause per token after contrast words split clauses
     std::vector<std::string_view>& rules_;  // rule names are string literals
     std::uint64_t classes_ = 0;             // bit per class of an alive hit (note_classes)
+    bool drop_means_ = false;               // decide(): a self-harm habit's means carry no weight
+    bool drop_time_ = false;                // decide(): a later threat's time word carries no weight
     std::size_t n_ = 0;                     // hits_.size(), fixed once matched
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
+    // Punctuation, a send boundary or the end of the text follows the token before `end`.
+    bool at_clause_end(std::uint32_t end) const {
+        return end >= t_.toks.size() || t_.toks[end].clause != t_.toks[end - 1].clause ||
+               t_.toks[end].msg != t_.toks[end - 1].msg;
+    }
     sig orig(std::size_t i) const { return facts_[i].cls; }
     std::uint32_t flags(std::size_t i) const { return facts_[i].flags; }
     std::uint32_t msg(std::size_t i) const { return facts_[i].msg; }
@@ -136,6 +151,19 @@ private:
     }
     bool any_cue(sig s) const {
         return any([&](std::size_t i) { return orig(i) == s; });
+    }
+
+    // "đêm nay em đi" / "em đi đêm nay" is a leaving, "em đi học thêm" an errand: a pattern flagged `end`
+    // must end its clause, or be followed only by a time word ("i'm leaving tonight").
+    void clause_end() {
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!(flags(i) & f_end) || at_clause_end(hits_[i].end)) continue;
+            const bool time_follows = std::any_of(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(n_), [&](const hit& h) {
+                const auto& e = lex_.entries[h.entry];
+                return h.begin == hits_[i].end && e.cls == sig::P && (e.flags & f_time) && at_clause_end(h.end);
+            });
+            if (!time_follows) fx_[i].alive = false;
+        }
     }
 
     // Stripped Vietnamese syllables collide with English words (me = mẹ, to = tớ, he = hè). A
@@ -297,6 +325,77 @@ private:
         return any_of_class(s, [&](std::size_t j) { return msg(j) == m; });
     }
 
+    // The student's own voice: I/me/my, em/mình/tôi/tao/tớ…, 我. Read from the token text (after case
+    // folding), not from the lexicon: only messages with a frame ask, so no pattern hit is added to every
+    // message. Ambiguous words (tôi/tối, con) count: a wrong "first person" only keeps a frame from
+    // spreading, which fails upward.
+    bool first_person(std::uint32_t pos) const {
+        static constexpr auto words = std::to_array<std::string_view>(
+            {"i", "me", "my", "myself", "im", "ive", "id", "mine", "em", "e", "mình", "minh", "mk", "mik", "mjk", "tôi",
+             "toi", "tui", "tao", "tớ", "con", "cháu", "我", "俺", "咱"});
+        const auto& tk = t_.toks[pos];
+        if (tk.text_len > 6) return false;  // longer than any of them ("myself", "mình")
+        const std::string_view txt(t_.text.data() + tk.text_begin, tk.text_len);
+        return std::find(words.begin(), words.end(), txt) != words.end();
+    }
+
+    // A first-person word in the risk statement: inside the phrase or anywhere in its clause; for a bare
+    // topic word ("suicide attempt") only right before it ("my suicide attempt"), since "how should I
+    // write about her suicide attempt" is about the topic.
+    bool first_person_risk(std::size_t i) const {
+        const auto b = hits_[i].begin, e = hits_[i].end;
+        if (flags(i) & f_topic) {
+            for (auto p = b >= 2 ? b - 2 : 0; p < e; ++p)
+                if (clause_[p] == clause_[b] && first_person(p)) return true;
+            return false;
+        }
+        for (auto p = b; p > 0 && clause_[p - 1] == clause_[b]; --p)
+            if (first_person(p - 1)) return true;
+        for (auto p = b; p < t_.toks.size() && clause_[p] == clause_[b]; ++p)
+            if (first_person(p)) return true;
+        return false;
+    }
+
+    static constexpr std::uint8_t frame_strong = 1, frame_any = 2, frame_blocked = 4, frame_checked = 8;
+    // What a frame may hide (the classes the clause rule zeroes, and a high topic word).
+    bool frameable(std::size_t i) const {
+        const sig c = orig(i);
+        return !is_cue(c) && c != sig::L && c != sig::N && (c != sig::H || (flags(i) & f_topic));
+    }
+
+    // A fiction, lyrics or homework frame covers its whole send when nothing in the send is the student's
+    // own risk statement: "in the novel X, …, Chí tự sát" or "an essay on the bell jar, … her suicide
+    // attempt". A first-person risk clause, or a real person close to the student ("my friend", "bạn em":
+    // a third-party cue holding a first-person word), keeps the frame to its own clause.
+    void message_frames() {
+        if (!has_class(sig::FRAME)) return;
+        auto& mf = buf_.msg_frame;
+        mf.assign(t_.toks.back().msg + 1, 0);
+        for (std::size_t i = 0; i < n_; ++i)
+            if (fx_[i].alive && orig(i) == sig::FRAME) mf[msg(i)] |= frame_any | ((flags(i) & f_strong) ? frame_strong : 0);
+    }
+
+    // Asked only for a risk pattern its own clause's frame did not cover, so the first-person scan runs
+    // once per framed send that needs it, not for every frame.
+    bool message_framed(std::size_t i) {
+        if (!has_class(sig::FRAME)) return false;
+        auto& f = buf_.msg_frame[msg(i)];
+        if (!(f & frame_any) || (!(f & frame_strong) && !(flags(i) & f_topic))) return false;
+        if (!(f & frame_checked)) {
+            f |= frame_checked;
+            for (std::size_t j = 0; j < n_ && !(f & frame_blocked); ++j) {
+                if (!fx_[j].alive || msg(j) != msg(i)) continue;
+                if (orig(j) == sig::TP) {
+                    for (auto p = hits_[j].begin; p < hits_[j].end; ++p)
+                        if (first_person(p)) f |= frame_blocked;
+                } else if (frameable(j) && first_person_risk(j)) {
+                    f |= frame_blocked;
+                }
+            }
+        }
+        return !(f & frame_blocked);
+    }
+
     void modifiers() {
         const bool ident = has_class(sig::IDENT);
         const bool cancel_hyp = has_class(sig::INT) && (has_class(sig::M) || has_class(sig::P) || has_class(sig::K));
@@ -307,12 +406,12 @@ private:
             const auto cl = clause(i);
             const auto m = msg(i);
             // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
-            if (c != sig::H && c != sig::L && c != sig::N) {
+            if (frameable(i)) {
                 const bool framed =
-                    any_of_class(sig::FRAME, [&](std::size_t j) {
-                        return clause(j) == cl && ((flags(j) & f_strong) || (flags(i) & f_topic));
-                    }) ||
-                    (t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m));
+                    (c != sig::H && any_of_class(sig::FRAME, [&](std::size_t j) {
+                         return clause(j) == cl && ((flags(j) & f_strong) || (flags(i) & f_topic));
+                     })) ||
+                    (c != sig::H && t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m)) || message_framed(i);
                 if (framed && !ident) {
                     f.weight = 0;
                     rule("frame");
@@ -420,7 +519,8 @@ private:
         std::array<int, sig_count> cmax{};
         std::uint32_t psubs = 0;
         std::array<int, 5> pw{};  // strongest weight per P sub-type (prep, note, farewell, time, place)
-        bool o_now = false, o_recur = false;
+        bool o_now = false, o_recur = false, o_time = false;
+        bool grave_threat = false;
         int second_farewell = 0;
         std::uint32_t farewell_entry = ~std::uint32_t{0};
         for (std::size_t i = 0; i < n_; ++i) {
@@ -443,13 +543,26 @@ private:
                 }
                 continue;
             }
-            if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : o_now) = true;
+            if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : (flags(i) & f_time) ? o_time : o_now) = true;
+            if (f.cls == sig::T && (flags(i) & f_grave)) grave_threat = true;
             auto& slot = cmax[static_cast<std::size_t>(f.cls)];
             slot = std::max(slot, f.weight);
         }
         auto w = [&](sig s) -> int& { return cmax[static_cast<std::size_t>(s)]; };
         const bool core = w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) ||
                           w(sig::T) || w(sig::C) || w(sig::X);
+        // A threat for a later day ("he'll beat me up tomorrow", bullying) is high; a time word makes a
+        // threat critical only when it is a deadline (sextortion: "send more by tonight") or a threat to
+        // life. Present danger ("outside my door", "right now") still raises any threat.
+        const bool later_threat = w(sig::T) && !grave_threat && !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) ||
+                                                                 w(sig::S) || w(sig::V) || w(sig::C) || w(sig::X));
+        if (later_threat && (psubs & f_time)) {
+            psubs &= ~static_cast<std::uint32_t>(f_time);
+            pw[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(f_time)) -
+                                        std::countr_zero(static_cast<std::uint32_t>(f_prep)))] = 0;
+            drop_time_ = true;
+            rule("threat_for_later");
+        }
         const int nsub = std::popcount(psubs) + (second_farewell > 0 ? 1 : 0);
         // P and K need another risk signal, or each other: capability plus a plan is critical.
         const bool conditional_ok = core || nsub >= 2 || (w(sig::K) > 0 && nsub >= 1);
@@ -459,11 +572,24 @@ private:
             p = 0;
             w(sig::K) = 0;
         }
-        // Present danger ("right now", "he is home") raises any abuse; a habit ("every night") raises
+        // Present danger ("right now", "he is home") raises any abuse; a time of day ("tonight", O with
+        // `time`) raises abuse and a grave threat but not a later threat; a habit ("every night") raises
         // sexual abuse and confinement (ongoing abuse) but not a self-harm habit or past beatings.
-        const bool o_counts = (o_now && (w(sig::S) || w(sig::V) || w(sig::T) || w(sig::SH) || w(sig::C))) ||
+        const bool abuse = w(sig::S) || w(sig::V) || w(sig::SH) || w(sig::C);
+        const bool o_counts = (o_now && (abuse || w(sig::T))) || (o_time && (abuse || (w(sig::T) && !later_threat))) ||
                               (o_recur && (w(sig::S) || w(sig::C)));
         if (!o_counts) w(sig::O) = 0;
+        // A self-harm habit ("I cut myself sometimes") next to a means ("razor in my drawer") is ongoing
+        // self-harm (high), not an attempt now, unless something says now: an anchor, ideation, a plan,
+        // resolve, an injury or present danger.
+        const bool sh_habit = w(sig::SH) && o_recur && !o_now && !o_time && !w(sig::A) && !w(sig::I) && !p &&
+                              !w(sig::K) && !w(sig::J) && !(w(sig::S) || w(sig::V) || w(sig::T) || w(sig::C) || w(sig::X));
+        if (sh_habit && (w(sig::M) || w(sig::W))) {
+            w(sig::M) = 0;
+            w(sig::W) = 0;
+            drop_means_ = true;
+            rule("self_harm_habit");
+        }
         if (!core) {
             w(sig::W) = 0;
             w(sig::J) = 0;
@@ -474,22 +600,32 @@ private:
             if ((f.cls == sig::P || f.cls == sig::K) && !conditional_ok) f.weight = 0;
             if (f.cls == sig::O && w(sig::O) == 0) f.weight = 0;
             if ((f.cls == sig::W || f.cls == sig::J) && !core) f.weight = 0;
+            if ((f.cls == sig::M || f.cls == sig::W) && drop_means_) f.weight = 0;
+            if (f.cls == sig::P && (flags(i) & f_time) && drop_time_) f.weight = 0;
         }
         int risk = p;
         for (sig s : {sig::A, sig::I, sig::M, sig::K, sig::SH, sig::J, sig::S, sig::V, sig::W, sig::T, sig::O, sig::C,
                       sig::X})
             risk += w(s);
         const int crit = risk + (w(sig::D) > 0 ? 2 : 0);
+        // Two kinds of plan are a plan: a farewell with a note, a time or a preparation, presence at a
+        // lethal place at a set time... (two P sub-types of full weight, without needing distress). So is
+        // resolve with a preparation, a note or presence at a place ("I've decided" + "I'm on the
+        // bridge"); resolve with a time or a farewell alone stays high ("I'm done, bye everyone").
+        const int distinct = std::popcount(psubs);
+        const bool implicit_plan =
+            conditional_ok && ((distinct >= 2 && p >= 8) || (w(sig::K) > 0 && (psubs & (f_prep | f_note | f_place))));
 
         assessment a;
         a.score = risk + w(sig::D) + w(sig::N) + w(sig::H);
         if (w(sig::A) > 0) {
             a.lvl = level::critical;
             rule("critical_anchor");
-        } else if (crit >= 9) {
+        } else if (crit >= 9 || implicit_plan) {
             a.lvl = level::critical;
             if (w(sig::I) && (w(sig::M) || p || w(sig::K))) rule("ideation_plus_means_or_plan");
             else if (w(sig::M) && p) rule("means_plus_plan");
+            else if (implicit_plan && crit < 9) rule("implicit_plan");
             else if (nsub >= 2) rule("preparation_and_farewell");
             else if ((w(sig::S) || w(sig::V) || w(sig::T) || w(sig::C) || w(sig::SH)) && w(sig::O)) rule("ongoing_abuse");
             else rule("score_critical");
@@ -550,9 +686,16 @@ private:
     }
 };
 
+thread_local analysis_buffers buffers;
+
 assessment analyse(const lexicon& lex, const tokens& t, bool with_matches = true) {
-    thread_local analysis_buffers buffers;
     return analysis(lex, t, with_matches, buffers).run();
+}
+
+}  // namespace
+
+assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vector<hit>& hits, bool with_matches) {
+    return analysis(lex, t, with_matches, buffers, &hits).run();
 }
 
 assessment fail_high(std::string why) {
@@ -563,7 +706,6 @@ assessment fail_high(std::string why) {
     return a;
 }
 
-}  // namespace
 }  // namespace detail
 
 engine::engine(std::shared_ptr<const detail::lexicon> lex) : lex_(std::move(lex)) {}
@@ -581,9 +723,8 @@ namespace {
 // Rules compare matches pairwise, so a very long message is assessed in overlapping slices: the
 // cost stays linear in the length, the overlap keeps any phrase whole in one slice, and the highest
 // slice wins. Never truncated: risk is often at the end of a long message.
-constexpr std::size_t slice_bytes = 8 * 1024;
-constexpr std::size_t slice_overlap = 512;
-
+using detail::slice_bytes;
+using detail::slice_overlap;
 constexpr std::size_t slice_lookback = 2048;
 
 // One thread's token buffers, reused from message to message. assess() and assess_send() each take
@@ -618,6 +759,14 @@ void fold_piece(assessment& best, assessment piece) {
     for (auto& r : piece.rules)
         if (std::find(best.rules.begin(), best.rules.end(), r) == best.rules.end()) best.rules.push_back(std::move(r));
     best.third_party = best.third_party || piece.third_party;
+}
+
+void fold_window(assessment& best, assessment window, bool invalid_utf8) {
+    if (invalid_utf8 && window.lvl < level::high) window.lvl = level::high;
+    if (window.lvl > best.lvl) {
+        window.rules.push_back("multi_send_window");
+        best = std::move(window);
+    }
 }
 
 }  // namespace detail
@@ -698,12 +847,7 @@ assessment engine::assess_send(std::span<const std::string> recent_texts, bool w
                 detail::tokenize(*lex_, detail::repair_utf8(text), static_cast<std::uint32_t>(i), t, false);
             }
         }
-        auto w = detail::analyse(*lex_, t, with_matches);
-        if (invalid && w.lvl < level::high) w.lvl = level::high;
-        if (w.lvl > best.lvl) {
-            w.rules.push_back("multi_send_window");
-            best = std::move(w);
-        }
+        detail::fold_window(best, detail::analyse(*lex_, t, with_matches), invalid);
     } catch (...) {
         if (best.lvl < level::high) return detail::fail_high("engine_error");
     }

@@ -40,6 +40,7 @@ struct pitem {
     std::string accent;
     std::uint8_t gap = 0;
     bool num = false;
+    std::uint8_t brk = no_boundary;  // punctuation written after this item (step::brk)
 };
 using expansion = std::vector<pitem>;
 using expansions = std::vector<expansion>;
@@ -99,16 +100,28 @@ private:
         return out;
     }
 
+    // The words of a literal, and the clause punctuation written before, between or after them as
+    // boundary items (no word, only `brk`): insert() hands each to the step before it, so a phrase runs
+    // across punctuation only where the pattern writes it, also in an optional group ("对不起[，]妈妈").
     expansions literal(std::string_view text) {
         raw_tokens raw;
-        split_raw(&lex_, text, 0, raw);
+        // A sentinel word after the text shows punctuation at its end ("goodbye," before an alternation).
+        split_raw(&lex_, std::string(text) + " x", 0, raw);
         expansion e;
         std::string acc, str;
+        std::uint32_t clause = 0;
         for (const auto& r : raw.toks) {
             if (r.kind == raw_kind::quote) continue;
+            if (r.clause != clause) {
+                pitem b;
+                b.brk = r.clause - clause >= sentence_step ? sentence_boundary : clause_boundary;
+                e.push_back(b);
+                clause = r.clause;
+            }
             accent_and_strip(raw.text(r), acc, str);
             e.push_back(pitem{str, acc, 0, false});
         }
+        e.pop_back();  // the sentinel
         return {e};
     }
 
@@ -350,6 +363,8 @@ private:
             else if (f == "farewell") flags |= f_farewell;
             else if (f == "time") flags |= f_time;
             else if (f == "place") flags |= f_place;
+            else if (f == "grave") flags |= f_grave;
+            else if (f == "end") flags |= f_end;
             else fail(where, "unknown flag '" + f + "'");
         }
         return flags;
@@ -409,8 +424,14 @@ private:
         // Merge adjacent gaps, refuse gaps at the ends.
         expansion items;
         for (const auto& it : x) {
+            const bool boundary_only = it.stripped.empty() && it.gap == 0 && !it.num;
+            if (boundary_only) {  // punctuation written in the pattern: allowed after the item before it
+                if (!items.empty()) items.back().brk = std::max(items.back().brk, it.brk);
+                continue;
+            }
             if (it.gap != 0 && !items.empty() && items.back().gap != 0) {
                 items.back().gap = static_cast<std::uint8_t>(std::min(8, items.back().gap + it.gap));
+                items.back().brk = std::max(items.back().brk, it.brk);
                 continue;
             }
             items.push_back(it);
@@ -425,17 +446,21 @@ private:
         phrase ph;
         ph.entry = entry_id;
         std::uint32_t node = 0;
-        for (const auto& it : items) {
+        for (std::size_t k = 0; k < items.size(); ++k) {
+            const auto& it = items[k];
             step st;
             if (it.gap != 0) {
                 st.gap = it.gap;
+                // "a, ~3 b" and "a ~3, b" both let the gap run across a comma.
+                st.brk = std::max(it.brk, items[k - 1].brk);
+                const auto key = gap_key(it.gap, st.brk);
                 auto& gaps = lex_.nodes[node].gaps;
-                auto g = std::find_if(gaps.begin(), gaps.end(), [&](const auto& p) { return p.first == it.gap; });
+                auto g = std::find_if(gaps.begin(), gaps.end(), [&](const auto& p) { return p.first == key; });
                 if (g != gaps.end()) {
                     node = g->second;
                 } else {
                     const auto child = static_cast<std::uint32_t>(lex_.nodes.size());
-                    lex_.nodes[node].gaps.emplace_back(it.gap, child);
+                    lex_.nodes[node].gaps.emplace_back(key, child);
                     lex_.nodes.emplace_back();
                     node = child;
                 }
@@ -450,6 +475,9 @@ private:
                 auto [edge, inserted] = lex_.edges.try_emplace(key, static_cast<std::uint32_t>(lex_.nodes.size()));
                 if (inserted) lex_.nodes.emplace_back();
                 node = edge->second;
+                // Punctuation after a word that a gap follows belongs to the gap.
+                st.brk = k + 1 < items.size() && items[k + 1].gap == 0 ? it.brk : std::uint8_t{no_boundary};
+                lex_.nodes[node].brk = std::max(lex_.nodes[node].brk, st.brk);
             }
             ph.steps.push_back(st);
         }
@@ -489,6 +517,10 @@ void lexicon::finish() {
     if (order.size() != nodes.size()) throw lexicon_error("lexicon: trie node not reachable from the root");
 
     root_child.assign(stripped_vocab.size() + 2, 0);
+    time_start.assign(stripped_vocab.size() + 2, false);
+    for (const auto& ph : phrases)
+        if (entries[ph.entry].cls == sig::P && (entries[ph.entry].flags & f_time) && !ph.steps.empty())
+            time_start[ph.steps.front().sid] = true;
     for (const auto& e : out[0]) root_child[e.sid] = fast_id[e.child];
     fast_nodes.assign(nodes.size(), fast_node{});
     fast_ends.assign(nodes.size(), fast_node_ends{});
@@ -509,7 +541,8 @@ void lexicon::finish() {
         n.edge_count = static_cast<std::uint16_t>(list.size());
         n.bits = static_cast<std::uint8_t>(
             (node.phrases.empty() ? 0 : node_phrases) | (node.gaps.empty() ? 0 : node_gaps) |
-            (list.empty() ? 0 : node_words)
+            (list.empty() ? 0 : node_words) | (node.brk >= clause_boundary ? node_cross_clause : 0) |
+            (node.brk >= sentence_boundary ? node_cross_sentence : 0)
         );
         for (const auto& e : list) {
             n.mask |= std::uint64_t{1} << (e.sid & 63);
@@ -520,9 +553,9 @@ void lexicon::finish() {
         ends.phrase_count = static_cast<std::uint16_t>(node.phrases.size());
         for (const auto pid : node.phrases) {
             const auto& ph = phrases[pid];
-            fast_phrases.push_back(fast_phrase{
-                ph.entry, static_cast<std::uint32_t>(fast_steps.size()), static_cast<std::uint32_t>(ph.steps.size())
-            });
+            fast_phrases.push_back(fast_phrase{ph.entry, static_cast<std::uint32_t>(fast_steps.size()),
+                                               static_cast<std::uint16_t>(ph.steps.size()),
+                                               (entries[ph.entry].flags & f_end) != 0});
             fast_steps.insert(fast_steps.end(), ph.steps.begin(), ph.steps.end());
         }
         ends.gaps_begin = static_cast<std::uint32_t>(fast_gaps.size());

@@ -331,6 +331,16 @@ bool is_boundary(char32_t c) {
     }
 }
 
+// The boundaries that end a sentence, not only a clause: a phrase never crosses them unless it writes
+// one itself (docs/triage.md "Pattern syntax").
+bool is_sentence_end(char32_t c) {
+    switch (c) {
+    case '!': case '?': case '.': case '\n': case '\r': case 0x2026: case 0x3002: case 0xFF01: case 0xFF1F: case 0xFF0E:
+        return true;
+    default: return false;
+    }
+}
+
 bool is_quote(char32_t c) {
     switch (c) {
     case '"': case 0x201C: case 0x201D: case 0x201E: case 0x300C: case 0x300D: case 0x300E: case 0x300F:
@@ -616,7 +626,7 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
         }
         if (is_boundary(c)) {
             flush();
-            ++clause;
+            clause += is_sentence_end(c) ? sentence_step : 1;
             hard = true;
             continue;
         }

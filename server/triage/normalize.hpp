@@ -21,6 +21,11 @@ struct raw_token {
     bool joinable = false;  // separated from the previous word by exactly one join character
 };
 
+// `clause` grows by 1 at clause punctuation (, ; : …) and by sentence_step at a sentence end (. ! ? 。
+// newline): tokens compare clauses for equality, and two neighbours whose clauses differ by a
+// sentence_step or more have a sentence end between them (the matcher's gaps never cross one).
+inline constexpr std::uint32_t sentence_step = 16;
+
 // The tokens of one text. Their texts are written once, into one buffer, rather than one string
 // each: they are valid until the next split_raw into the same object.
 struct raw_tokens {

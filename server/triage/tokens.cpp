@@ -572,13 +572,37 @@ struct walker {
     std::vector<hit>& hits;
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
+    std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
     std::size_t depth = 0;
+    bool open = false;  // the walk met the end of the tokens: more tokens could extend it (match_tail)
+    std::uint32_t crossed = 0;  // clause punctuation crossed between literal steps on the current path
+
+    // The punctuation between the tokens at pos - 1 and pos (none at the start of the text).
+    std::uint8_t boundary_before(std::uint32_t pos) const {
+        if (pos == 0) return no_boundary;
+        const auto d = t.toks[pos].clause - t.toks[pos - 1].clause;
+        return d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
+    }
+
+    // Where a pattern flagged `end` may stop: at punctuation, a send boundary or the end, or before a
+    // word that starts a time pattern (the engine then checks that the time ends the clause).
+    bool may_end(std::uint32_t pos) const {
+        if (pos >= t.toks.size() || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
+            return true;
+        const auto& tok = t.toks[pos];
+        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
+            const auto sid = t.forms[f].subs[0].sid;
+            if (sid < lex.time_start.size() && lex.time_start[sid]) return true;
+        }
+        return false;
+    }
 
     void report(std::uint32_t node, std::uint32_t pos) {
         const auto& ends = lex.fast_ends[node];
         for (auto p = ends.phrases_begin; p < ends.phrases_begin + ends.phrase_count; ++p) {
             const auto& ph = lex.fast_phrases[p];
             if (ph.step_count != depth) continue;  // defensive: the trie path is the phrase
+            if (ph.end_only && !may_end(pos)) continue;
             const auto* steps = lex.fast_steps.data() + ph.steps_begin;
             bool ok = true;
             bool stripped_only = true;
@@ -590,6 +614,12 @@ struct walker {
                     ok = s->aid == steps[i].aid;
                 }
             }
+            // The walk crossed punctuation because some phrase through the node writes it; this one
+            // must write it too, at that place.
+            for (std::size_t i = 0; crossed > 0 && i + 1 < depth && ok; ++i) {
+                if (stack[i] == nullptr || stack[i + 1] == nullptr || at[i + 1] == at[i]) continue;
+                ok = boundary_before(at[i + 1]) <= steps[i].brk;
+            }
             if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, steps[0].sid});
         }
     }
@@ -599,28 +629,45 @@ struct walker {
         if (depth > 0 && (bits & lexicon::node_phrases)) report(node, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
         if (bits & lexicon::node_gaps) walk_gaps(node, pos);
-        walk_tokens(node, pos);
+        walk_tokens(node, pos, false);
     }
 
     void walk_gaps(std::uint32_t node, std::uint32_t pos) {
         const auto& ends = lex.fast_ends[node];
         for (auto g = ends.gaps_begin; g < ends.gaps_begin + ends.gap_count; ++g) {
-            const auto [child, gap] = lex.fast_gaps[g];
-            // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap.
-            const std::uint32_t clause = t.toks[pos - 1].clause;
+            const auto [child, key] = lex.fast_gaps[g];
+            const auto gap = gap_size(key), brk = gap_boundary(key);
+            // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap unless the
+            // pattern writes punctuation there ("a, ~3 b"); never across a stronger boundary.
             stack[depth++] = nullptr;
-            for (std::uint32_t k = 0; k <= gap && pos + k < t.toks.size(); ++k) {
-                if (t.toks[pos + k].clause != clause) break;
-                walk_tokens(child, pos + k);
+            std::uint32_t k = 0;
+            for (; k <= gap && pos + k < t.toks.size(); ++k) {
+                if (boundary_before(pos + k) > brk) break;
+                walk_tokens(child, pos + k, true);
             }
+            if (k <= gap && pos + k >= t.toks.size()) open = true;
             --depth;
         }
     }
 
-    // Follows literal edges from `node` with each candidate reading of the token at `pos`.
-    void walk_tokens(std::uint32_t node, std::uint32_t pos) {
-        if (pos >= t.toks.size()) return;
-        if (node != 0 && !(lex.fast_nodes[node].bits & lexicon::node_words)) return;  // a leaf: no search
+    // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
+    // on across punctuation only when some phrase through `node` writes it (after_gap: the gap checked).
+    void walk_tokens(std::uint32_t node, std::uint32_t pos, bool after_gap) {
+        if (pos >= t.toks.size()) {
+            // The walk met the end of the tokens: more tokens could extend it (match_tail).
+            if (lex.fast_nodes[node].bits & lexicon::node_words) open = true;
+            return;
+        }
+        const auto bits = lex.fast_nodes[node].bits;
+        if (node != 0 && !(bits & lexicon::node_words)) return;  // a leaf: no search
+        bool crossing = false;
+        if (node != 0 && !after_gap) {
+            if (const auto b = boundary_before(pos); b != no_boundary) {
+                if (!(bits & (b == sentence_boundary ? lexicon::node_cross_sentence : lexicon::node_cross_clause))) return;
+                crossing = true;
+            }
+        }
+        crossed += crossing;
         const auto& tok = t.toks[pos];
         for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
             const auto& fm = t.forms[f];
@@ -634,6 +681,7 @@ struct walker {
                     break;
                 }
                 cur = next;
+                at[depth + pushed] = pos;
                 stack[depth + pushed++] = &fm.subs[i];
             }
             if (ok) {
@@ -642,6 +690,7 @@ struct walker {
                 depth -= pushed;
             }
         }
+        crossed -= crossing;
     }
 };
 
@@ -653,18 +702,11 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
     return hits;
 }
 
-void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
-    hits.clear();
-    walker w{lex, t, hits};
-    for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
-        w.start = i;
-        w.depth = 0;
-        w.walk_tokens(0, i);
-    }
-    // The same entry can be reached through several readings of a token: keep one hit per span.
-    std::sort(hits.begin(), hits.end(), [](const hit& a, const hit& b) {
-        return std::tie(a.entry, a.begin, a.end, a.stripped_only) < std::tie(b.entry, b.begin, b.end, b.stripped_only);
-    });
+namespace {
+
+// The same entry can be reached through several readings of a token: keep one hit per span.
+void sort_unique(std::vector<hit>& hits) {
+    std::sort(hits.begin(), hits.end(), hit_before);
     hits.erase(
         std::unique(
             hits.begin(), hits.end(),
@@ -672,6 +714,40 @@ void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
         ),
         hits.end()
     );
+}
+
+}  // namespace
+
+void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
+    hits.clear();
+    walker w{lex, t, hits};
+    for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
+        w.start = i;
+        w.depth = 0;
+        w.walk_tokens(0, i, false);
+    }
+    sort_unique(hits);
+}
+
+void match_tail(
+    const lexicon& lex, const tokens& t, std::span<const std::uint32_t> earlier, std::uint32_t after,
+    std::vector<hit>& hits, std::vector<std::uint32_t>& open
+) {
+    hits.clear();
+    open.clear();
+    walker w{lex, t, hits};
+    const auto walk_from = [&](std::uint32_t i) {
+        w.start = i;
+        w.depth = 0;
+        w.open = false;
+        w.walk_tokens(0, i, false);
+        if (w.open) open.push_back(i);
+    };
+    for (const auto i : earlier) walk_from(i);
+    for (auto i = after; i < t.toks.size(); ++i) walk_from(i);
+    // The earlier walks find again the hits that end before `after`, which the caller has.
+    if (!earlier.empty()) std::erase_if(hits, [&](const hit& h) { return h.end <= after; });
+    sort_unique(hits);
 }
 
 }  // namespace tamsu::triage::detail

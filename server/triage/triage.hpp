@@ -5,6 +5,7 @@
 // used from any number of threads at once without locking.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
@@ -49,7 +50,10 @@ public:
 
 namespace detail {
 struct lexicon;
-}
+struct window_state;
+}  // namespace detail
+
+class send_window;
 
 class engine {
 public:
@@ -75,6 +79,10 @@ public:
     // with_matches=false skips the match list (the explanation), as assess(text, false) does.
     assessment assess_send(std::span<const std::string> recent_texts, bool with_matches = true) const;
 
+    // The same verdict for a session's window after its newest push(), from the tokens and matches the
+    // window kept: only the newest send is read. Never throws (an error -> high, "engine_error").
+    assessment assess_send(const send_window& window, bool with_matches = false) const;
+
     // Number of lexicon entries loaded (for logs and the health of the lexicon).
     std::size_t entry_count() const;
 
@@ -86,6 +94,41 @@ private:
     std::shared_ptr<const detail::lexicon> lex_;
 
     friend int run_check_blocking(const std::filesystem::path&, std::ostream&, std::ostream&);
+    friend class send_window;
+};
+
+// One student session's recent sends (lexicon doc §1 step 0: the last 10, none older than 15 minutes),
+// each tokenised and matched once when pushed, so that a send costs the work of its own text only
+// (engine::assess_send(const send_window&)). Holds nothing until the first push. Not thread-safe: one
+// session's strand owns it.
+class send_window {
+public:
+    using clock = std::chrono::steady_clock;
+    static constexpr std::size_t max_sends = engine::window_messages;
+    static constexpr clock::duration max_age = std::chrono::minutes(15);
+
+    send_window();
+    send_window(send_window&&) noexcept;
+    send_window& operator=(send_window&&) noexcept;
+    ~send_window();
+
+    // Drops the sends older than max_age at `at`, then adds `text` (and drops the oldest beyond
+    // max_sends). A send whose non-empty `id` is still in the window is a retry: it is not added again
+    // and false is returned. Never throws: after an error the next assess_send is high with
+    // "engine_error", and the next push reads the window's texts again.
+    bool push(const engine& eng, std::string_view id, std::shared_ptr<const std::string> text, clock::time_point at);
+
+    std::size_t size() const;
+    // The window's texts, oldest first (shared, not copied), e.g. for an explanation built later.
+    std::vector<std::shared_ptr<const std::string>> texts() const;
+    // Heap bytes held (tokens, readings, matches, ids and the texts), for tests and docs/performance.md.
+    std::size_t memory_bytes() const;
+    void clear();
+
+private:
+    friend class engine;
+    std::unique_ptr<detail::window_state> s_;
+    bool failed_ = false;  // the last push could not even allocate the state
 };
 
 // The body of `tamsu triage [--explain]` (contract §1): one JSON object per input line.

@@ -236,6 +236,30 @@ TEST_F(CounselorTest, CriticalCaseGoesFirstAndStudentGetsSafety) {
     EXPECT_EQ(get_string(*find_case(queue, danger.case_code), "urgency"), "critical") << to_json(queue);
 }
 
+TEST_F(CounselorTest, SentenceSplitOverSendsIsJudgedTogetherAndExplained) {
+    student_client s(port());
+    s.hello();
+    ASSERT_EQ(s.send("m1", "hello"), 1);
+    counselor_client c(port(), make_user_token("lan"));
+    c.claim(s.case_code);
+    // The session window (lexicon doc §1 step 0): no send alone is critical, the three together are.
+    // A retried send is not counted twice.
+    s.send("m2", "i want to");
+    s.send("m2", "i want to");
+    s.send("m3", "kill");
+    s.send("m4", "myself");
+    json::object m;
+    do {
+        m = c.ws.read_until_type("message");
+    } while (get_string(m, "text") != "myself");
+    EXPECT_EQ(get_string(m, "urgency"), "critical") << to_json(m);
+    // The explanation is rebuilt from the window's texts for the counselor who holds the case.
+    const auto explain = to_json(m);
+    EXPECT_NE(explain.find("multi_send_window"), std::string::npos) << explain;
+    EXPECT_NE(explain.find(R"("text":"kill myself")"), std::string::npos) << explain;
+    EXPECT_NO_THROW(s.ws.read_until_type("safety", 5s));
+}
+
 TEST_F(CounselorTest, ClaimSendsClaimedThenMessages) {
     student_client s(port());
     s.hello();

@@ -14,15 +14,8 @@ namespace {
 using test::level_of;
 using test::shared_engine;
 
-struct example {
-    const char* text;
-    level expected;
-};
-
-void expect_all(std::initializer_list<example> examples) {
-    for (const auto& e : examples)
-        EXPECT_EQ(to_string(level_of(e.text)), to_string(e.expected)) << "text: " << e.text;
-}
+using test::example;
+using test::expect_all;
 
 TEST(TriageSpecTable, EveryExampleOfSection34) {
     expect_all({

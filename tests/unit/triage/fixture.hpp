@@ -3,6 +3,10 @@
 
 #include "server/triage/triage.hpp"
 
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+
 namespace tamsu::triage::test {
 
 inline const engine& shared_engine() {
@@ -11,5 +15,16 @@ inline const engine& shared_engine() {
 }
 
 inline level level_of(std::string_view text) { return shared_engine().assess(text).lvl; }
+
+// A table of texts and the level each must get: one failure line per wrong text.
+struct example {
+    const char* text;
+    level expected;
+};
+
+inline void expect_all(std::initializer_list<example> examples) {
+    for (const auto& e : examples)
+        EXPECT_EQ(to_string(level_of(e.text)), to_string(e.expected)) << "text: " << e.text;
+}
 
 }  // namespace tamsu::triage::test

@@ -1,0 +1,271 @@
+// The session window, incrementally (docs/triage.md "Speed"). engine::assess_send(texts) reads the
+// whole window again at every send: tokenize() over each text with msg = 0, 1, ... into one
+// `tokens`, match_all over it, then the rules. Here each send is tokenised once, alone, when it comes,
+// and the window's matches are kept: a new send adds only the matches that end in it. The rules still
+// read the whole window.
+//
+// Why the kept state gives the same answer:
+// * tokenize() depends on the sends before only through the clause it continues from (the last
+//   token's) and the offsets where it appends (forms, text); the rest is the send's own. So the
+//   window's tokens are the sends' own tokens joined with those offsets added (joined()), and a send's
+//   own tokens are what assess(text) reads for it alone.
+// * A match depends only on the tokens it covers (their readings, and whether their clauses are
+//   equal), so the matches of the earlier sends stay the same in a longer window. The matcher walks
+//   the trie from each token; a walk that ended before the end of the window ends there in any longer
+//   window too. So a new send only needs walks from its own tokens and from the earlier starts whose
+//   walk met the end of the window (`open`, a few tokens at most), and only their matches that end
+//   in the new send are new.
+#include "server/triage/detail.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+namespace tamsu::triage {
+
+namespace detail {
+
+struct window_send {
+    std::shared_ptr<const std::string> text;
+    std::string id;
+    send_window::clock::time_point at;
+    tokens own;                // tokenize() of the text alone: msg 0, clauses and offsets from 0
+    bool repaired = false;     // invalid UTF-8, read as repair_utf8() gives it
+};
+
+struct window_state {
+    std::vector<window_send> sends;  // oldest first
+    std::vector<hit> hits;           // match_all(joined()), in its order
+    std::vector<std::uint32_t> open;  // starts whose walk met the end of joined() (see match_tail)
+    std::uint64_t serial = 0;        // the lexicon the tokens and hits were read with
+    std::uint64_t version = 0;       // new at every change of `sends`: names the joined tokens
+    bool broken = false;             // an exception left the tokens or hits behind `sends`
+};
+
+}  // namespace detail
+
+namespace {
+
+using detail::hit;
+using detail::tokens;
+using detail::window_send;
+using detail::window_state;
+
+void changed(window_state& s) {
+    static std::atomic<std::uint64_t> versions{0};
+    s.version = versions.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+// The window's tokens: what tokenize() gives for the sends' texts read one after another, msg = 0,
+// 1, ..., into one `tokens`. Built once per version on each thread (a push and the assess_send after
+// it share it), so the session keeps only the sends' own tokens.
+const tokens& joined(const window_state& s) {
+    thread_local tokens t;
+    thread_local std::uint64_t built = 0;
+    if (built == s.version) return t;
+    built = 0;
+    t.toks.clear();
+    t.forms.clear();
+    t.text.clear();
+    for (std::size_t j = 0; j < s.sends.size(); ++j) {
+        const auto& own = s.sends[j].own;
+        const auto forms = static_cast<std::uint32_t>(t.forms.size());
+        const auto bytes = static_cast<std::uint32_t>(t.text.size());
+        const std::uint32_t clause = t.toks.empty() ? 0 : t.toks.back().clause;
+        for (auto tok : own.toks) {
+            tok.form_begin += forms;
+            tok.text_begin += bytes;
+            tok.clause += clause;
+            tok.msg = static_cast<std::uint32_t>(j);
+            t.toks.push_back(tok);
+        }
+        t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
+        t.text += own.text;
+    }
+    built = s.version;
+    return t;
+}
+
+// Tokenises the last send of `s` and adds the matches that end in it.
+void read_newest(const detail::lexicon& lex, window_state& s) {
+    auto& send = s.sends.back();
+    thread_local tokens one;
+    one.toks.clear();
+    one.forms.clear();
+    one.text.clear();
+    send.repaired = !detail::is_valid_utf8(*send.text);
+    if (send.repaired)
+        detail::tokenize(lex, detail::repair_utf8(*send.text), 0, one, false);
+    else
+        detail::tokenize(lex, *send.text, 0, one, false);
+    // Copied rather than kept: a vector that grew by doubling holds up to twice what it needs, for as
+    // long as the send stays in the window.
+    send.own.toks.assign(one.toks.begin(), one.toks.end());
+    send.own.forms.assign(one.forms.begin(), one.forms.end());
+    send.own.text.assign(one.text);
+    changed(s);
+
+    const auto& t = joined(s);
+    const auto ns = static_cast<std::uint32_t>(t.toks.size() - send.own.toks.size());
+    thread_local std::vector<hit> fresh, merged;
+    thread_local std::vector<std::uint32_t> earlier;
+    earlier.assign(s.open.begin(), s.open.end());
+    detail::match_tail(lex, t, earlier, ns, fresh, s.open);
+    // Kept matches end at or before ns, new ones after it: no span is in both, so merging the two
+    // sorted lists gives match_all's list.
+    merged.clear();
+    std::merge(s.hits.begin(), s.hits.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), detail::hit_before);
+    s.hits.assign(merged.begin(), merged.end());
+}
+
+void drop_oldest(window_state& s, std::size_t k) {
+    if (k == 0) return;
+    std::uint32_t toks = 0;
+    for (std::size_t i = 0; i < k; ++i) toks += static_cast<std::uint32_t>(s.sends[i].own.toks.size());
+    s.sends.erase(s.sends.begin(), s.sends.begin() + static_cast<std::ptrdiff_t>(k));
+    std::erase_if(s.hits, [&](const hit& h) { return h.begin < toks; });
+    for (auto& h : s.hits) {
+        h.begin -= toks;
+        h.end -= toks;
+    }
+    std::erase_if(s.open, [&](std::uint32_t start) { return start < toks; });
+    for (auto& start : s.open) start -= toks;
+    changed(s);
+}
+
+// Reads every send again (another lexicon, or an error left the state behind).
+void reread(const detail::lexicon& lex, window_state& s) {
+    s.broken = true;
+    s.hits.clear();
+    s.open.clear();
+    s.serial = lex.serial;
+    auto sends = std::move(s.sends);
+    s.sends.clear();
+    s.sends.reserve(send_window::max_sends);
+    for (auto& send : sends) {
+        s.sends.push_back(std::move(send));
+        read_newest(lex, s);
+    }
+    s.broken = false;
+}
+
+// assess(text) of the newest send, from its own tokens and its share of the window's matches.
+assessment assess_newest(const detail::lexicon& lex, const window_state& s, bool with_matches) {
+    thread_local std::vector<hit> own_hits;
+    const auto& send = s.sends.back();
+    std::uint32_t ns = 0;
+    for (std::size_t i = 0; i + 1 < s.sends.size(); ++i) ns += static_cast<std::uint32_t>(s.sends[i].own.toks.size());
+    own_hits.clear();
+    for (const auto& h : s.hits)
+        if (h.begin >= ns) own_hits.push_back(hit{h.entry, h.begin - ns, h.end - ns, h.stripped_only, h.first_sid});
+    auto a = detail::analyse_matched(lex, send.own, own_hits, with_matches);
+    if (send.repaired) {
+        if (a.lvl < level::high) a.lvl = level::high;
+        a.rules.push_back("invalid_utf8");
+    }
+    return a;
+}
+
+}  // namespace
+
+send_window::send_window() = default;
+send_window::send_window(send_window&&) noexcept = default;
+send_window& send_window::operator=(send_window&&) noexcept = default;
+send_window::~send_window() = default;
+
+bool send_window::push(const engine& eng, std::string_view id, std::shared_ptr<const std::string> text, clock::time_point at) {
+    try {
+        if (!s_) {
+            s_ = std::make_unique<window_state>();
+            s_->sends.reserve(max_sends);
+        }
+        failed_ = false;
+    } catch (...) {
+        failed_ = true;
+        return true;
+    }
+    auto& s = *s_;
+    const auto& lex = *eng.lex_;
+    try {
+        std::size_t old = 0;
+        while (old < s.sends.size() && at - s.sends[old].at > max_age) ++old;
+        if (s.broken || s.serial != lex.serial) {
+            s.sends.erase(s.sends.begin(), s.sends.begin() + static_cast<std::ptrdiff_t>(old));
+            reread(lex, s);
+        } else {
+            drop_oldest(s, old);
+        }
+        if (!id.empty() && std::any_of(s.sends.begin(), s.sends.end(), [&](const window_send& w) { return w.id == id; }))
+            return false;
+        if (s.sends.size() >= max_sends) drop_oldest(s, s.sends.size() - max_sends + 1);
+        s.broken = true;  // until the send is read
+        s.sends.push_back(window_send{std::move(text), std::string(id), at, {}, false});
+        read_newest(lex, s);
+        s.broken = false;
+    } catch (...) {
+        s.broken = true;
+    }
+    return true;
+}
+
+std::size_t send_window::size() const { return s_ ? s_->sends.size() : 0; }
+
+std::vector<std::shared_ptr<const std::string>> send_window::texts() const {
+    std::vector<std::shared_ptr<const std::string>> out;
+    if (!s_) return out;
+    out.reserve(s_->sends.size());
+    for (const auto& send : s_->sends) out.push_back(send.text);
+    return out;
+}
+
+std::size_t send_window::memory_bytes() const {
+    if (!s_) return 0;
+    const auto& s = *s_;
+    const auto heap_string = [](const std::string& x) { return x.capacity() > std::string().capacity() ? x.capacity() + 1 : 0; };
+    std::size_t n = sizeof(window_state) + s.sends.capacity() * sizeof(window_send) + s.hits.capacity() * sizeof(hit) +
+                    s.open.capacity() * sizeof(std::uint32_t);
+    for (const auto& send : s.sends) {
+        n += send.own.toks.capacity() * sizeof(detail::token) + send.own.forms.capacity() * sizeof(detail::form) +
+             heap_string(send.own.text) + heap_string(send.id);
+        if (send.text) n += sizeof(std::string) + heap_string(*send.text);
+    }
+    return n;
+}
+
+void send_window::clear() {
+    s_.reset();
+    failed_ = false;
+}
+
+assessment engine::assess_send(const send_window& window, bool with_matches) const {
+    const auto* s = window.s_.get();
+    if (window.failed_ || (s && s->broken)) return detail::fail_high("engine_error");
+    if (!s || s->sends.empty()) return assess("", with_matches);
+    if (s->serial != lex_->serial) {
+        // Pushed with another engine's lexicon: its tokens mean nothing here. Not the server's case.
+        std::vector<std::string> texts;
+        for (const auto& send : s->sends) texts.push_back(*send.text);
+        return assess_send(std::span<const std::string>(texts), with_matches);
+    }
+    // As assess_send(texts): the newest send alone, then the window if it holds more.
+    const auto& newest = *s->sends.back().text;
+    assessment best;
+    if (newest.size() > detail::slice_bytes + detail::slice_overlap) {
+        best = assess(newest, with_matches);  // in slices, which the window's tokens are not
+    } else {
+        try {
+            best = assess_newest(*lex_, *s, with_matches);
+        } catch (...) {
+            best = detail::fail_high("engine_error");
+        }
+    }
+    if (s->sends.size() < 2) return best;
+    try {
+        const bool repaired = std::any_of(s->sends.begin(), s->sends.end(), [](const window_send& x) { return x.repaired; });
+        detail::fold_window(best, detail::analyse_matched(*lex_, joined(*s), s->hits, with_matches), repaired);
+    } catch (...) {
+        if (best.lvl < level::high) return detail::fail_high("engine_error");
+    }
+    return best;
+}
+
+}  // namespace tamsu::triage
