@@ -142,6 +142,8 @@ using vocab_map = std::unordered_map<std::string, std::uint32_t, string_hash, st
 
 struct lexicon {
     std::vector<entry> entries;
+    // The loader's structures, from which finish() builds the flat read-only copies below;
+    // drop_loader_structures() then frees them (about 90 MB, two thirds of a loaded lexicon's memory).
     std::vector<phrase> phrases;
     std::vector<trie_node> nodes;  // nodes[0] is the root
     std::unordered_map<std::uint64_t, std::uint32_t> edges;  // (node << 32 | sid) -> child
@@ -208,13 +210,14 @@ struct lexicon {
     std::vector<fast_phrase> fast_phrases;  // grouped by the node they end at
     std::vector<step> fast_steps;
     std::vector<fast_gap> fast_gaps;
-    std::vector<std::uint32_t> fast_id;     // nodes index -> fast_nodes index (breadth-first order)
     std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
     std::vector<bool> time_start;           // sid -> some P time pattern starts with it (an `end` pattern may precede it)
     flat_string_map fast_stripped;
     flat_string_map fast_accent;
+    std::vector<std::uint32_t> fast_id;     // nodes index -> fast_nodes index (breadth-first order)
     std::uint64_t serial = 0;  // unique per loaded lexicon: keys the per-thread word cache
     void finish();
+    void drop_loader_structures();
 
     // The child of `node` on stripped id `sid`, 0 when there is none (the root is nobody's child).
     std::uint32_t child(std::uint32_t node, std::uint32_t sid) const {
@@ -273,6 +276,8 @@ assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vecto
 assessment fail_high(std::string why);
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir);
+// The same, keeping the loader's structures (for tests that compare the flat copies with them).
+std::shared_ptr<const lexicon> load_lexicon_with_loader_structures_blocking(const std::filesystem::path& dir);
 
 // The same loading and validation, but every invalid line is reported ("file:line: reason", in file
 // order) instead of only the first; nullptr when there was any.

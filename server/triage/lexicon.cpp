@@ -9,6 +9,7 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <malloc.h>
 #include <sstream>
 
 namespace tamsu::triage::detail {
@@ -566,12 +567,24 @@ void lexicon::finish() {
     fast_accent.build(accent_vocab);
 }
 
+void lexicon::drop_loader_structures() {
+    // Nothing reads them after finish(). Freed with swap, not clear(), so their memory goes;
+    // malloc_trim hands the small blocks (a vector per node) back to the system.
+    std::vector<phrase>().swap(phrases);
+    std::vector<std::uint32_t>().swap(fast_id);
+    std::vector<trie_node>().swap(nodes);
+    decltype(edges)().swap(edges);
+    vocab_map().swap(stripped_vocab);
+    vocab_map().swap(accent_vocab);
+    malloc_trim(0);
+}
+
 std::string_view sig_name(sig s) { return sig_names[static_cast<std::size_t>(s)]; }
 int default_weight(sig s) { return sig_weights[static_cast<std::size_t>(s)]; }
 
 namespace {
 
-std::shared_ptr<const lexicon> load(const std::filesystem::path& dir, std::vector<std::string>* errors) {
+std::shared_ptr<const lexicon> load(const std::filesystem::path& dir, std::vector<std::string>* errors, bool keep_loader = false) {
     auto lex = std::make_shared<lexicon>();
     loader l(*lex, errors);
     // t2s first: the other files' Chinese is converted with it; teencode last: its expansions are
@@ -580,12 +593,17 @@ std::shared_ptr<const lexicon> load(const std::filesystem::path& dir, std::vecto
     for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv"}) l.load_entries(dir / f);
     l.load_teencode(dir / "teencode.tsv");
     l.guarded([&] { lex->finish(); });
+    if (!keep_loader) lex->drop_loader_structures();
     return lex;
 }
 
 }  // namespace
 
 std::shared_ptr<const lexicon> load_lexicon_blocking(const std::filesystem::path& dir) { return load(dir, nullptr); }
+
+std::shared_ptr<const lexicon> load_lexicon_with_loader_structures_blocking(const std::filesystem::path& dir) {
+    return load(dir, nullptr, true);
+}
 
 std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::path& dir, std::vector<std::string>& errors) {
     errors.clear();

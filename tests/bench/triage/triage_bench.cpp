@@ -46,7 +46,10 @@ protected:
 
 std::vector<std::string> corpus() {
     std::vector<std::string> lines;
-    std::ifstream in(TAMSU_TRIAGE_DEV_SET);
+    // TAMSU_TRIAGE_CORPUS: another labelled set of the same format (to compare engines on one corpus
+    // while dev.tsv grows).
+    const char* other = std::getenv("TAMSU_TRIAGE_CORPUS");
+    std::ifstream in(other != nullptr ? other : TAMSU_TRIAGE_DEV_SET);
     std::string l;
     while (std::getline(in, l)) {
         if (l.empty() || l[0] == '#' || l.starts_with("id\t")) continue;

@@ -1,4 +1,5 @@
 // The matcher's flat trie layout (detail::lexicon::child) against the loader's edge map it is built from.
+// (The server and the CLI free the loader's structures once the flat copies exist; LoaderStructuresAreFreed.)
 #include "server/triage/detail.hpp"
 
 #include <gtest/gtest.h>
@@ -7,7 +8,7 @@ namespace tamsu::triage::detail {
 namespace {
 
 const lexicon& lex() {
-    static const auto l = load_lexicon_blocking(TAMSU_DEFAULT_LEXICON_DIR);
+    static const auto l = load_lexicon_with_loader_structures_blocking(TAMSU_DEFAULT_LEXICON_DIR);
     return *l;
 }
 
@@ -87,6 +88,14 @@ TEST(TriageTrie, FlatPhrasesAndGapsAreTheLoadersOnes) {
             EXPECT_EQ(l.fast_gaps[ends.gaps_begin + k].child, l.fast_id[l.nodes[node].gaps[k].second]);
         }
     }
+}
+
+TEST(TriageTrie, LoaderStructuresAreFreedAndTheSummaryStillCounts) {
+    const auto l = load_lexicon_blocking(TAMSU_DEFAULT_LEXICON_DIR);
+    EXPECT_TRUE(l->phrases.empty() && l->nodes.empty() && l->edges.empty() && l->fast_id.empty());
+    EXPECT_TRUE(l->stripped_vocab.empty() && l->accent_vocab.empty());
+    EXPECT_EQ(l->fast_phrases.size(), lex().phrases.size());
+    EXPECT_EQ(l->fast_nodes.size(), lex().nodes.size());
 }
 
 TEST(TriageT2s, EveryListedCharacterIsSimplifiedAndNoOtherIs) {
