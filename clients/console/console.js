@@ -36,6 +36,9 @@ const T = {
     esc_h: 'Chuyển tuyến 111', esc_deadline: 'Hạn can thiệp: ', esc_state: 'Bước hiện tại: ',
     st_acknowledged: 'Đã tiếp nhận', st_hotline_called: 'Đã gọi 111', st_authority_notified: 'Đã báo cơ quan chức năng',
     st_plan_made: 'Đã lập kế hoạch', st_intervention_done: 'Đã can thiệp', st_reviewed: 'Đã rà soát', st_closed: 'Kết thúc',
+    cat_suicide_self_harm: 'Tự tử / tự hại', cat_violence: 'Bạo lực', cat_sexual_abuse: 'Xâm hại tình dục', cat_exploitation: 'Bóc lột / dụ dỗ',
+    cat_bullying: 'Bắt nạt', cat_family: 'Gia đình', cat_mental_health: 'Sức khỏe tâm thần', cat_school: 'Học tập', cat_relationships: 'Tình cảm, bạn bè',
+    cat_runaway_homeless: 'Bỏ nhà / không nơi ở', cat_pregnancy: 'Mang thai', cat_substance: 'Chất gây nghiện', cat_eating_disorder: 'Rối loạn ăn uống', cat_service: 'Hỏi về dịch vụ',
     pending: 'đang gửi…', failed: 'không gửi được', notify_denied: 'Thông báo màn hình bị chặn — hãy cho phép để không bỏ lỡ ca khẩn cấp.',
   },
   en: {
@@ -64,6 +67,9 @@ const T = {
     esc_h: '111 escalation', esc_deadline: 'Intervention deadline: ', esc_state: 'Current step: ',
     st_acknowledged: 'Acknowledged', st_hotline_called: '111 called', st_authority_notified: 'Authority notified',
     st_plan_made: 'Plan made', st_intervention_done: 'Intervention done', st_reviewed: 'Reviewed', st_closed: 'Closed',
+    cat_suicide_self_harm: 'Suicide / self-harm', cat_violence: 'Violence', cat_sexual_abuse: 'Sexual abuse', cat_exploitation: 'Exploitation / grooming',
+    cat_bullying: 'Bullying', cat_family: 'Family', cat_mental_health: 'Mental health', cat_school: 'School', cat_relationships: 'Relationships',
+    cat_runaway_homeless: 'Runaway / homeless', cat_pregnancy: 'Pregnancy', cat_substance: 'Substances', cat_eating_disorder: 'Eating disorder', cat_service: 'About the service',
     pending: 'sending…', failed: 'not sent', notify_denied: 'Desktop notifications are blocked — allow them so no critical case is missed.',
   },
   zh: {
@@ -92,6 +98,9 @@ const T = {
     esc_h: '111上报', esc_deadline: '干预期限：', esc_state: '当前步骤：',
     st_acknowledged: '已确认', st_hotline_called: '已拨打111', st_authority_notified: '已通知主管部门',
     st_plan_made: '已制定计划', st_intervention_done: '已干预', st_reviewed: '已复核', st_closed: '已结束',
+    cat_suicide_self_harm: '自杀 / 自伤', cat_violence: '暴力', cat_sexual_abuse: '性侵害', cat_exploitation: '剥削 / 诱骗',
+    cat_bullying: '欺凌', cat_family: '家庭', cat_mental_health: '心理健康', cat_school: '学业', cat_relationships: '人际 / 恋爱',
+    cat_runaway_homeless: '离家 / 无家可归', cat_pregnancy: '怀孕', cat_substance: '物质滥用', cat_eating_disorder: '进食障碍', cat_service: '咨询服务',
     pending: '发送中…', failed: '未发送', notify_denied: '桌面通知被阻止——请允许，以免错过紧急个案。',
   },
 };
@@ -127,7 +136,8 @@ function toast(text) {
   c.toastTimer = setTimeout(() => { p.hidden = true; }, 8000);
 }
 function send(obj) { if (c.ws && c.ws.readyState === 1) { c.ws.send(JSON.stringify(obj)); return true; } return false; }
-const catName = (k) => String(k).replace(/_/g, ' ');
+// Category codes are the lexicon's (docs/triage.md); a code the page has no name for is shown as it is.
+const catName = (k) => { const key = 'cat_' + k; const v = t(key); return v === key ? String(k).replace(/_/g, ' ') : v; };
 
 // ---------- language ----------
 function setLang(l) {

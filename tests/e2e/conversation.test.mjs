@@ -137,6 +137,7 @@ test('a critical message shows the hotlines to the student at once and alarms th
     const row = cp.locator(`#qlist li[data-case="${code}"]`);
     await row.waitFor();
     assert.match(await row.textContent(), /Khẩn cấp/, 'urgency is written, not only coloured');
+    assert.match(await row.textContent(), /Tự tử \/ tự hại/, 'the category in the counselor\'s language, not its code');
     const n0 = await cp.evaluate(() => window.__beeps);
     await cp.waitForFunction((n) => window.__beeps > n, n0, { timeout: 12000 }); // it repeats
     assert.ok((await cp.evaluate(() => window.__notes.length)) >= 1, 'a desktop notification was shown');
