@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <random>
+#include <string>
 
 namespace tamsu::triage::test {
 
@@ -26,5 +30,23 @@ inline void expect_all(std::initializer_list<example> examples) {
     for (const auto& e : examples)
         EXPECT_EQ(to_string(level_of(e.text)), to_string(e.expected)) << "text: " << e.text;
 }
+
+// A private copy of the shipped lexicon folder, to append test patterns or broken lines to.
+class LexiconCopy : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::random_device rd;
+        dir_ = std::filesystem::temp_directory_path() / ("tamsu-lexicon-" + std::to_string(rd()));
+        std::filesystem::create_directories(dir_);
+        for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv", "teencode.tsv", "t2s.tsv"})
+            std::filesystem::copy_file(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / f, dir_ / f);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    void append(const char* file, const std::string& line) {
+        std::ofstream out(dir_ / file, std::ios::app);
+        out << line << '\n';
+    }
+    std::filesystem::path dir_;
+};
 
 }  // namespace tamsu::triage::test

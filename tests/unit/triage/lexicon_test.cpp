@@ -1,5 +1,6 @@
 // Loader validation: every error names the file and the line, so school IT can fix it.
 #include "server/triage/triage.hpp"
+#include "tests/unit/triage/fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,22 +12,8 @@
 namespace tamsu::triage {
 namespace {
 
-class LexiconDir : public ::testing::Test {
+class LexiconDir : public test::LexiconCopy {
 protected:
-    void SetUp() override {
-        std::random_device rd;
-        dir_ = std::filesystem::temp_directory_path() / ("tamsu-lex-" + std::to_string(rd()));
-        std::filesystem::create_directories(dir_);
-        for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv", "teencode.tsv", "t2s.tsv"})
-            std::filesystem::copy_file(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / f, dir_ / f);
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
-    void append(const char* file, const std::string& line) {
-        std::ofstream out(dir_ / file, std::ios::app);
-        out << line << '\n';
-    }
-
     std::string load_error() {
         try {
             engine::load_blocking(dir_);
@@ -53,8 +40,6 @@ protected:
         while (std::getline(in, l)) ++n;
         return n;
     }
-
-    std::filesystem::path dir_;
 };
 
 TEST_F(LexiconDir, ShippedFilesLoad) {

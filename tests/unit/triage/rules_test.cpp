@@ -31,22 +31,7 @@ std::vector<std::string> texts_of(const engine& eng, std::string_view message, s
 bool has_text(const std::vector<std::string>& v, std::string_view t) { return std::find(v.begin(), v.end(), t) != v.end(); }
 
 // A copy of the shipped lexicon with test patterns appended.
-class ExtraPatterns : public ::testing::Test {
-protected:
-    void SetUp() override {
-        std::random_device rd;
-        dir_ = std::filesystem::temp_directory_path() / ("tamsu-rules-" + std::to_string(rd()));
-        std::filesystem::create_directories(dir_);
-        for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv", "teencode.tsv", "t2s.tsv"})
-            std::filesystem::copy_file(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / f, dir_ / f);
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-    void append(const char* file, const std::string& line) {
-        std::ofstream out(dir_ / file, std::ios::app);
-        out << line << '\n';
-    }
-    std::filesystem::path dir_;
-};
+class ExtraPatterns : public test::LexiconCopy {};
 
 // --- 1. Clause punctuation -------------------------------------------------------------------------
 
