@@ -4,7 +4,7 @@ overall, per language, Vietnamese with/without diacritics and per hard-case tag.
 
 Usage: tests/triage/eval.py [--cli build-triage/server/triage/tamsu_triage_cli] [--lexicon DIR]
                             [--set tests/triage/dev.tsv] [--errors] [--gate]
-Default sets: dev.tsv + fresh.tsv + fresh2.tsv + fresh3.tsv + fresh4.tsv. --lexicon is passed to the CLI (default: the lexicon
+Default sets: dev.tsv + fresh.tsv + fresh2.tsv + fresh3.tsv + fresh4.tsv + fresh5.tsv. --lexicon is passed to the CLI (default: the lexicon
 directory compiled into the CLI, i.e. server/triage/lexicon of the tree it was configured from).
 Python 3 standard library only. Multi-send items (sends separated by ' // ') are fed as one session
 window (engine::assess_window), as the held-out protocol (§6.1.2) does.
@@ -126,12 +126,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", default=os.path.join(root, "build-triage/server/triage/tamsu_triage_cli"))
     ap.add_argument("--lexicon", help="lexicon directory passed to the CLI (default: the CLI's built-in one)")
-    ap.add_argument("--set", action="append", help="labelled TSV (repeatable); default dev.tsv + fresh.tsv + fresh2.tsv + fresh3.tsv + fresh4.tsv")
+    ap.add_argument("--set", action="append", help="labelled TSV (repeatable); default dev.tsv + fresh.tsv + fresh2.tsv + fresh3.tsv + fresh4.tsv + fresh5.tsv")
     ap.add_argument("--errors", action="store_true", help="list every wrong item with its matches")
     ap.add_argument("--gate", action="store_true")
     a = ap.parse_args()
 
-    sets = a.set or [os.path.join(here, f) for f in ("dev.tsv", "fresh.tsv", "fresh2.tsv", "fresh3.tsv", "fresh4.tsv")]
+    sets = a.set or [os.path.join(here, f) for f in ("dev.tsv", "fresh.tsv", "fresh2.tsv", "fresh3.tsv", "fresh4.tsv", "fresh5.tsv")]
     items = [it for s in sets for it in load(s)]
     answers = run(a.cli, items, a.errors, a.lexicon)
     pairs = [(it["level"], ans["level"]) for it, ans in zip(items, answers)]
