@@ -11,7 +11,7 @@ const T = {
   vi: {
     exit: 'Thoát nhanh', langs: 'Ngôn ngữ', h1: 'Bạn muốn nói điều gì?',
     intro: 'Không cần tên. Thầy cô tư vấn của trường sẽ đọc và trả lời bạn ở đây.',
-    safety_h: 'Bạn không một mình. Gọi ngay — miễn phí:',
+    safety_h: 'Gọi ngay — miễn phí, 24/7:',
     code_h: 'Hãy lưu mã này để quay lại sau', code_once: 'Mã chỉ hiện một lần. Chép lại hoặc chụp màn hình rồi cất kỹ.',
     code_l: 'Mã cuộc trò chuyện', secret_l: 'Mật khẩu', copy: 'Sao chép', copied: 'Đã sao chép', code_ok: 'Tôi đã lưu',
     remember: 'Nhớ trên điện thoại này (đừng chọn nếu máy dùng chung)', log: 'Cuộc trò chuyện',
@@ -32,7 +32,7 @@ const T = {
   en: {
     exit: 'Quick exit', langs: 'Language', h1: 'What would you like to talk about?',
     intro: 'No name needed. A counselor from your school will read this and answer you here.',
-    safety_h: 'You are not alone. Call now — it is free:',
+    safety_h: 'Call now — free, day and night:',
     code_h: 'Save this code to come back later', code_once: 'It is shown only once. Write it down or take a screenshot and keep it safe.',
     code_l: 'Conversation code', secret_l: 'Secret', copy: 'Copy', copied: 'Copied', code_ok: 'I saved it',
     remember: 'Remember on this phone (not on a shared phone)', log: 'Conversation',
@@ -53,7 +53,7 @@ const T = {
   zh: {
     exit: '快速离开', langs: '语言', h1: '你想说些什么？',
     intro: '不需要名字。学校的心理老师会在这里阅读并回复你。',
-    safety_h: '你并不孤单。现在就打电话——免费：',
+    safety_h: '现在就打电话——免费，24小时：',
     code_h: '保存这个代码，以后可以回来', code_once: '代码只显示一次。请抄下来或截图，并妥善保存。',
     code_l: '对话代码', secret_l: '密码', copy: '复制', copied: '已复制', code_ok: '我已保存',
     remember: '在这部手机上记住（共用手机请不要选）', log: '对话',
@@ -178,6 +178,7 @@ function showSafety(f, quiet) {
     li.append(a);
     ul.append(li);
   }
+  // The server's text opens with "you are not alone"; the heading does not say it a second time.
   $('safety-text').textContent = s.safety.text;
   $('safety-text').hidden = !s.safety.text;
   $('safety').hidden = false;
