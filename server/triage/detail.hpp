@@ -285,6 +285,11 @@ std::shared_ptr<const lexicon> check_lexicon_blocking(const std::filesystem::pat
 
 bool is_valid_utf8(std::string_view s);
 std::string repair_utf8(std::string_view s);
+// tokenize() of `text`, or of repair_utf8(text) when it is not valid UTF-8; true when it repaired.
+// Every path that reads a student's text goes through it, and a repaired text is at least high:
+bool tokenize_repairing(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out);
+// fail upward (§3.2.6) for a message read from repaired UTF-8: at least high, rule "invalid_utf8".
+void floor_unreadable(assessment& a);
 
 // Long text is judged in overlapping pieces: engine::assess slices a long message (one longer than
 // slice_bytes + slice_overlap), run_cli chunks a huge input line while streaming it.

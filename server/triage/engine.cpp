@@ -761,6 +761,20 @@ void fold_piece(assessment& best, assessment piece) {
     best.third_party = best.third_party || piece.third_party;
 }
 
+bool tokenize_repairing(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out) {
+    if (is_valid_utf8(text)) {
+        tokenize(lex, text, msg, out, false);
+        return false;
+    }
+    tokenize(lex, repair_utf8(text), msg, out, false);
+    return true;
+}
+
+void floor_unreadable(assessment& a) {
+    if (a.lvl < level::high) a.lvl = level::high;
+    a.rules.push_back("invalid_utf8");
+}
+
 void fold_window(assessment& best, assessment window, bool invalid_utf8) {
     if (invalid_utf8 && window.lvl < level::high) window.lvl = level::high;
     if (window.lvl > best.lvl) {
@@ -794,17 +808,10 @@ assessment engine::assess(std::string_view text, bool with_matches) const {
         return best;
     }
     try {
-        const bool valid = detail::is_valid_utf8(text);
-        std::string repaired;
-        if (!valid) repaired = detail::repair_utf8(text);
         auto& t = scratch_tokens();
-        detail::tokenize(*lex_, valid ? text : std::string_view(repaired), 0, t, false);
+        const bool repaired = detail::tokenize_repairing(*lex_, text, 0, t);
         auto a = detail::analyse(*lex_, t, with_matches);
-        if (!valid) {
-            // Fail upward: text we cannot read properly is at least high.
-            if (a.lvl < level::high) a.lvl = level::high;
-            a.rules.push_back("invalid_utf8");
-        }
+        if (repaired) detail::floor_unreadable(a);
         return a;
     } catch (...) {
         // Fail closed (§3.2.6): an engine error makes the message high, never low.
@@ -838,15 +845,8 @@ assessment engine::assess_send(std::span<const std::string> recent_texts, bool w
         // Sends split mid-sentence are read together; negation never crosses a send (§1 step 0).
         auto& t = scratch_tokens();
         bool invalid = false;
-        for (std::size_t i = 0; i < recent_texts.size(); ++i) {
-            const auto& text = recent_texts[i];
-            if (detail::is_valid_utf8(text)) {
-                detail::tokenize(*lex_, text, static_cast<std::uint32_t>(i), t, false);
-            } else {
-                invalid = true;
-                detail::tokenize(*lex_, detail::repair_utf8(text), static_cast<std::uint32_t>(i), t, false);
-            }
-        }
+        for (std::size_t i = 0; i < recent_texts.size(); ++i)
+            invalid |= detail::tokenize_repairing(*lex_, recent_texts[i], static_cast<std::uint32_t>(i), t);
         detail::fold_window(best, detail::analyse(*lex_, t, with_matches), invalid);
     } catch (...) {
         if (best.lvl < level::high) return detail::fail_high("engine_error");

@@ -29,7 +29,7 @@ struct window_send {
     std::string id;
     send_window::clock::time_point at;
     tokens own;                // tokenize() of the text alone: msg 0, clauses and offsets from 0
-    bool repaired = false;     // invalid UTF-8, read as repair_utf8() gives it
+    bool repaired = false;     // invalid UTF-8, read as repair_utf8() gives it (tokenize_repairing)
 };
 
 struct window_state {
@@ -92,11 +92,7 @@ void read_newest(const detail::lexicon& lex, window_state& s) {
     one.toks.clear();
     one.forms.clear();
     one.text.clear();
-    send.repaired = !detail::is_valid_utf8(*send.text);
-    if (send.repaired)
-        detail::tokenize(lex, detail::repair_utf8(*send.text), 0, one, false);
-    else
-        detail::tokenize(lex, *send.text, 0, one, false);
+    send.repaired = detail::tokenize_repairing(lex, *send.text, 0, one);
     // Copied rather than kept: a vector that grew by doubling holds up to twice what it needs, for as
     // long as the send stays in the window.
     send.own.toks.assign(one.toks.begin(), one.toks.end());
@@ -158,10 +154,7 @@ assessment assess_newest(const detail::lexicon& lex, const window_state& s, bool
     for (const auto& h : s.hits)
         if (h.begin >= ns) own_hits.push_back(hit{h.entry, h.begin - ns, h.end - ns, h.stripped_only, h.first_sid});
     auto a = detail::analyse_matched(lex, send.own, own_hits, with_matches);
-    if (send.repaired) {
-        if (a.lvl < level::high) a.lvl = level::high;
-        a.rules.push_back("invalid_utf8");
-    }
+    if (send.repaired) detail::floor_unreadable(a);
     return a;
 }
 

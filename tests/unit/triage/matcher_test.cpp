@@ -1,5 +1,6 @@
 // The matcher's flat trie layout (detail::lexicon::child) against the loader's edge map it is built from.
-// (The server and the CLI free the loader's structures once the flat copies exist; LoaderStructuresAreFreed.)
+// (The server and the CLI free the loader's structures once the flat copies exist: see
+// LoaderStructuresAreFreedAndTheSummaryStillCounts.)
 #include "server/triage/detail.hpp"
 
 #include <gtest/gtest.h>
