@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace po = boost::program_options;
@@ -48,15 +49,29 @@ std::string env_name_mapper(const po::options_description& d, const std::string&
     return {};
 }
 
+// `positional_hint`: the option a bare word most likely meant ("tamsu user add lan" is
+// `--username lan`); empty when none fits.
 po::variables_map parse_all(
     const po::options_description& d,
     const std::vector<std::string>& args,
-    const std::vector<std::string>& environment
+    const std::vector<std::string>& environment,
+    std::string_view positional_hint = {}
 ) {
     po::variables_map vm;
     // store() keeps the first value it sees, so storing in order CLI, environment, file gives the
     // contract's precedence.
-    po::store(po::command_line_parser(args).options(d).run(), vm);
+    const auto parsed = po::command_line_parser(args).options(d).run();
+    // Boost keeps bare words aside and store() drops them: without this, `tamsu backup /srv/copy.db`
+    // would run with no --to and `tamsu user add lan` would complain about a missing --username.
+    for (const auto& opt : parsed.options) {
+        if (opt.position_key < 0 || opt.value.empty())
+            continue;
+        std::string what = "unexpected argument '" + opt.value.front() + "'";
+        if (!positional_hint.empty())
+            what += "; did you mean " + std::string(positional_hint) + " " + opt.value.front() + "?";
+        throw usage_error(what);
+    }
+    po::store(parsed, vm);
 
     po::options_description env_desc;
     env_desc.add(d);
@@ -197,7 +212,7 @@ command parse_user(const std::vector<std::string>& args, const std::vector<std::
             "[--display-name TEXT] [--school CODE]\nThe password is read from the first line of stdin.",
             d
         )};
-    auto vm = parse_all(d, rest, env);
+    auto vm = parse_all(d, rest, env, "--username");
     user_add_config c;
     c.data = take_data(vm);
     take(vm, "username", c.username);
@@ -223,7 +238,7 @@ command parse_backup(const std::vector<std::string>& args, const std::vector<std
     d.add_options()("to", po::value<std::string>(), "file to write the copy to");
     if (wants_help(args))
         return show_text{help_of("usage: tamsu backup --data-dir DIR --to FILE", d)};
-    auto vm = parse_all(d, args, env);
+    auto vm = parse_all(d, args, env, "--to");
     backup_config c;
     c.data = take_data(vm);
     take_path(vm, "to", c.to);

@@ -94,5 +94,27 @@ TEST(Config, UserAddTakesItsOptions) {
     EXPECT_EQ(c.school, "thcs-a");
 }
 
+// A bare word used to be dropped without a word: `tamsu backup /srv/copy.db` then failed on a
+// missing --to, and `tamsu user add lan` on a missing --username, neither naming what was wrong.
+TEST(Config, ABareWordIsNamedWithTheOptionItMostLikelyMeant) {
+    const auto message = [](std::vector<std::string> args) -> std::string {
+        try {
+            parse_command_line(args, {});
+        } catch (const usage_error& e) {
+            return e.what();
+        }
+        return "(accepted)";
+    };
+    EXPECT_EQ(
+        message({"user", "add", "lan", "--role", "counselor"}),
+        "unexpected argument 'lan'; did you mean --username lan?"
+    );
+    EXPECT_EQ(message({"backup", "--data-dir", "d", "/srv/copy.db"}), "unexpected argument '/srv/copy.db'; did you mean --to /srv/copy.db?");
+    EXPECT_EQ(message({"serve", "extra"}), "unexpected argument 'extra'");
+    EXPECT_EQ(message({"triage", "--explain", "file.txt"}), "unexpected argument 'file.txt'");
+    // Values of options are not bare words.
+    EXPECT_EQ(message({"backup", "--data-dir", "d", "--to", "/srv/copy.db"}), "(accepted)");
+}
+
 }  // namespace
 }  // namespace tamsu::server
