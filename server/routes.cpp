@@ -59,17 +59,29 @@ void serve_static(const std::shared_ptr<context>& ctx, const http_request& req, 
     const auto* f = ctx->files ? ctx->files->find(target) : nullptr;
     if (!f)
         return respond(error_response(req, http::status::not_found, "not_found"));
-    http_response res{http::status::ok, req.version()};
+    const bool gzip = !f->gzipped.empty() && accepts_gzip(req[http::field::accept_encoding]);
+    const auto& etag = gzip ? f->etag_gzip : f->etag;
+    const auto& body = gzip ? f->gzipped : f->body;
+    const bool unchanged = none_match_hits(req[http::field::if_none_match], etag);
+    http_response res{unchanged ? http::status::not_modified : http::status::ok, req.version()};
     res.set(http::field::server, "tamsu");
     res.set(http::field::content_type, f->content_type);
-    // Revalidate every time: a fixed page must reach every phone at its next load.
+    // Revalidate every time: a fixed page must reach every phone at its next load (the ETag makes
+    // that a 304 when nothing changed).
     res.set(http::field::cache_control, "no-cache");
+    res.set(http::field::etag, etag);
+    if (!f->gzipped.empty())
+        res.set(http::field::vary, "Accept-Encoding");
+    if (gzip)
+        res.set(http::field::content_encoding, "gzip");
     add_page_headers(res);
     res.keep_alive(req.keep_alive());
-    if (req.method() == http::verb::head) {
-        res.content_length(f->body.size());
+    if (unchanged) {
+        // RFC 9110 §15.4.5: no content; the headers above are the ones a 200 would have sent.
+    } else if (req.method() == http::verb::head) {
+        res.content_length(body.size());
     } else {
-        res.body() = f->body;
+        res.body() = body;
         res.prepare_payload();
     }
     respond(std::move(res));

@@ -86,6 +86,45 @@ TEST_F(HttpTest, ConsolePageIsHtml) {
     EXPECT_FALSE(res.body.empty());
 }
 
+// A student on slow 3G: the page comes gzipped when the browser says it can take it, and a phone that
+// already has it gets 304 instead of the page again.
+TEST_F(HttpTest, PagesComeGzippedAndRevalidateWithTheirETag) {
+    const auto plain = http_request(port(), "GET", "/app.js");
+    ASSERT_EQ(plain.status, 200);
+    EXPECT_EQ(plain.header("content-encoding"), "");
+    EXPECT_EQ(plain.header("vary"), "Accept-Encoding");
+    const auto etag = plain.header("etag");
+    ASSERT_EQ(etag.size(), 34u) << etag;  // "<32 hex>"
+
+    const auto gz = http_request(port(), "GET", "/app.js", {}, {{"Accept-Encoding", "gzip, deflate, br"}});
+    ASSERT_EQ(gz.status, 200);
+    EXPECT_EQ(gz.header("content-encoding"), "gzip");
+    EXPECT_EQ(gz.header("content-type"), plain.header("content-type"));
+    EXPECT_NE(gz.header("etag"), etag);  // another representation, another strong validator
+    EXPECT_LT(gz.body.size(), plain.body.size() / 2);
+    EXPECT_EQ(gunzip(gz.body), plain.body);
+
+    const auto again = http_request(port(), "GET", "/app.js", {}, {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 304);
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(again.header("etag"), etag);
+    const auto again_gz = http_request(
+        port(), "GET", "/app.js", {}, {{"If-None-Match", gz.header("etag")}, {"Accept-Encoding", "gzip"}}
+    );
+    EXPECT_EQ(again_gz.status, 304);
+    // A validator of the other representation does not match.
+    EXPECT_EQ(http_request(port(), "GET", "/app.js", {}, {{"If-None-Match", gz.header("etag")}}).status, 200);
+    EXPECT_EQ(http_request(port(), "GET", "/app.js", {}, {{"Accept-Encoding", "gzip;q=0"}}).header("content-encoding"), "");
+
+    // Binary files keep their type and bytes (the icons are flat enough for gzip to pay).
+    const auto png = http_request(port(), "GET", "/icon-512.png", {}, {{"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(png.status, 200);
+    EXPECT_EQ(png.header("content-type"), "image/png");
+    const auto bytes = png.header("content-encoding") == "gzip" ? gunzip(png.body) : png.body;
+    EXPECT_EQ(bytes, http_request(port(), "GET", "/icon-512.png").body);
+    EXPECT_EQ(bytes.substr(1, 3), "PNG");
+}
+
 TEST_F(HttpTest, UnknownPathIs404) {
     EXPECT_EQ(http_request(port(), "GET", "/no/such/thing").status, 404);
     EXPECT_EQ(http_request(port(), "GET", "/api/v1/nothing").status, 404);

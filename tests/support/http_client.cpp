@@ -11,6 +11,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -96,6 +97,29 @@ http_response http_request(
     }
     boost::system::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return out;
+}
+
+std::string gunzip(std::string_view gz) {
+    z_stream z{};
+    if (inflateInit2(&z, 15 + 16) != Z_OK)  // 15 + 16: expect a gzip header, not zlib's
+        throw std::runtime_error("gunzip: inflateInit2 failed");
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+    z.avail_in = static_cast<uInt>(gz.size());
+    std::string out;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        char chunk[16384];
+        z.next_out = reinterpret_cast<Bytef*>(chunk);
+        z.avail_out = sizeof chunk;
+        rc = inflate(&z, Z_NO_FLUSH);
+        out.append(chunk, sizeof chunk - z.avail_out);
+        if (rc == Z_BUF_ERROR && z.avail_in == 0)
+            break;  // input ended before the stream did
+    }
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END)
+        throw std::runtime_error("gunzip: not a whole gzip stream (zlib code " + std::to_string(rc) + ")");
     return out;
 }
 

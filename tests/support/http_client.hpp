@@ -27,6 +27,9 @@ http_response http_request(
     std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000)
 );
 
+// The bytes of a gzip (RFC 1952) body, with zlib. Throws std::runtime_error on a bad or cut stream.
+std::string gunzip(std::string_view gz);
+
 // POST /api/v1/login; returns the token. Throws std::runtime_error (with status and body) unless
 // the answer is 200 with a string "token".
 std::string login(unsigned short port, std::string_view username, std::string_view password);
