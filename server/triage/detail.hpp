@@ -48,6 +48,10 @@ enum flag : std::uint32_t {
     f_place = 1u << 12,
     f_grave = 1u << 13,    // T: a threat to life or a deadline (sextortion); a time word makes it critical
     f_end = 1u << 14,      // matches only at the end of its clause ("đêm nay em đi", not "em đi học")
+    f_routine = 1u << 15,  // an ordinary reason for an act (charity, spam, a school trip): not a preparation
+    f_resolved = 1u << 16, // MIN: the trouble is over ("switched schools, better now"): history, not now
+    f_lapse = 1u << 17,    // MIN: a slip after recovery or a surface injury: a time word says when, not danger
+    f_secret = 1u << 18,   // X: a secrecy request; grooming beside abuse, a confidence beside self-harm
 };
 inline constexpr std::uint32_t p_subtypes = f_prep | f_note | f_farewell | f_time | f_place;
 

@@ -1,5 +1,6 @@
 // Scoring and decision rules (triage-lexicon §3): modifiers, conditional classes, levels.
 #include "server/triage/detail.hpp"
+#include "server/triage/normalize.hpp"
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,9 @@ std::string_view to_string(level lvl) {
 
 namespace detail {
 namespace {
+
+// The weight from which a P prep/note/farewell is an act of its own (the weak leavings weigh 1).
+constexpr int act_weight = 4;
 
 // s is one of set (a fold expression: inlined, unlike a search of an initializer_list).
 template <class... Sigs>
@@ -107,7 +111,9 @@ public:
         note_classes();
         message_frames();
         modifiers();
+        resolved_history();
         everyday_time();
+        routine_acts();
         return decide();
     }
 
@@ -122,8 +128,10 @@ private:
     std::vector<std::uint32_t>& clause_;  // clause per token after contrast words split clauses
     std::vector<std::string_view>& rules_;  // rule names are string literals
     std::uint64_t classes_ = 0;             // bit per class of an alive hit (note_classes)
+    std::uint32_t flags_seen_ = 0;          // union of the alive hits' flags (note_classes)
     bool drop_means_ = false;               // decide(): a self-harm habit's means carry no weight
     bool drop_time_ = false;                // decide(): a later threat's time word carries no weight
+    bool drop_secret_ = false;              // decide(): a secrecy request beside self-harm carries no weight
     std::size_t n_ = 0;                     // hits_.size(), fixed once matched
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
@@ -136,6 +144,9 @@ private:
     std::uint32_t flags(std::size_t i) const { return facts_[i].flags; }
     std::uint32_t msg(std::size_t i) const { return facts_[i].msg; }
     std::uint32_t clause(std::size_t i) const { return facts_[i].clause; }
+    // One pattern's words inside the other's: two readings of one act ("posted goodbye" and "goodbye,
+    // sorry for everything" share a word but are two acts).
+    bool nested(std::size_t a, std::size_t b) const { return contains(a, b) || contains(b, a); }
     bool contains(std::size_t outer, std::size_t inner) const {
         return hits_[inner].begin >= hits_[outer].begin && hits_[inner].end <= hits_[outer].end;
     }
@@ -303,8 +314,12 @@ private:
     // class X that is in no hit at all: one bit per class answers those without a scan.
     void note_classes() {
         classes_ = 0;
+        flags_seen_ = 0;
         for (std::size_t i = 0; i < n_; ++i)
-            if (fx_[i].alive) classes_ |= class_bit(orig(i));
+            if (fx_[i].alive) {
+                classes_ |= class_bit(orig(i));
+                flags_seen_ |= flags(i);
+            }
     }
     static std::uint64_t class_bit(sig s) {
         static_assert(sig_count <= 64, "one bit per class");
@@ -497,6 +512,58 @@ private:
         }
     }
 
+    // Two tokens of one send are in one sentence when less than a sentence end apart (normalize.hpp:
+    // `clause` grows by sentence_step at a sentence end; sixteen commas in a row split it too, which
+    // only makes the routine rule below fire less).
+    bool same_sentence(std::size_t i, std::size_t j) const {
+        const auto a = t_.toks[hits_[i].begin].clause, b = t_.toks[hits_[j].begin].clause;
+        return msg(i) == msg(j) && (a > b ? a - b : b - a) < sentence_step;
+    }
+
+    // A high topic told as history and then as over ("last year I was bullied, I switched schools and
+    // it's fine now", `去年被欺负过，后来转学就好了`) is an ordinary worry now, as the rubric labels it. Past
+    // self-harm and attempts stay high whatever follows (rubric §5), and so do past abuse and violence
+    // (the past rule made them H; their own class is S or V). Present danger in the clause keeps it.
+    void resolved_history() {
+        if (!(flags_seen_ & f_resolved) || !has_class(sig::PAST)) return;
+        for (std::size_t i = 0; i < n_; ++i) {
+            auto& f = fx_[i];
+            if (!f.alive || orig(i) != sig::H || f.cls != sig::H || f.weight == 0) continue;
+            if (ent(i).category == "suicide_self_harm") continue;
+            const auto cl = clause(i), m = msg(i);
+            if (!cue_in_clause(sig::PAST, cl)) continue;
+            const auto resolving = [&](std::size_t j) { return msg(j) == m && (flags(j) & f_resolved); };
+            if (!any_of_class(sig::MIN, resolving)) continue;
+            const bool now = any_of_class(sig::O, [&](std::size_t j) {
+                return clause(j) == cl && !(flags(j) & (f_recur | f_time)) &&
+                       !any_of_class(sig::MIN, [&](std::size_t r) { return resolving(r) && contains(r, j); });
+            });
+            if (now) continue;
+            f.cls = sig::N;
+            f.weight = 2;
+            rule("resolved_history");
+        }
+    }
+
+    // Giving old clothes to charity, deleting an account because of spam, saying goodbye before a school
+    // trip, thanking a teacher at the end of the year: an act with an ordinary reason in its sentence is not
+    // a preparation, unless the sentence also holds an anchor, ideation, a means or resolve.
+    void routine_acts() {
+        if (!(flags_seen_ & f_routine) || !has_class(sig::P)) return;
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!fx_[i].alive || orig(i) != sig::P || fx_[i].weight == 0) continue;
+            if (!(flags(i) & (f_prep | f_note | f_farewell))) continue;
+            const bool reason = any([&](std::size_t j) { return (flags(j) & f_routine) && same_sentence(i, j); });
+            if (!reason) continue;
+            const bool risk = any([&](std::size_t j) {
+                return fx_[j].weight > 0 && in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH, sig::K) && same_sentence(i, j);
+            });
+            if (risk) continue;
+            fx_[i].weight = 0;
+            rule("routine_act");
+        }
+    }
+
     // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan.
     void everyday_time() {
         for (std::size_t i = 0; i < n_; ++i) {
@@ -517,28 +584,53 @@ private:
 
     assessment decide() {
         std::array<int, sig_count> cmax{};
+        auto w = [&](sig s) -> int& { return cmax[static_cast<std::size_t>(s)]; };
         std::uint32_t psubs = 0;
         std::array<int, 5> pw{};  // strongest weight per P sub-type (prep, note, farewell, time, place)
         bool o_now = false, o_recur = false, o_time = false;
         bool grave_threat = false;
         int second_farewell = 0;
-        std::uint32_t farewell_entry = ~std::uint32_t{0};
+        std::size_t farewell_hit = n_;  // the strongest farewell so far
+        // Preparation and farewell acts told apart (different patterns over different words): giving a
+        // guitar away and deleting every account are two acts, though both are `prep`. Three are enough
+        // to decide, so no more are kept.
+        std::array<std::size_t, 3> acts{};
+        std::size_t nacts = 0, deeds = 0;  // deeds: acts that are a preparation or a note, not words
+        int acts_weight = 0;
+        int secret = 0;  // the strongest secrecy request (X `secret`), decided once the other classes are known
         for (std::size_t i = 0; i < n_; ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
+            if (f.cls == sig::X && (flags(i) & f_secret)) {
+                secret = std::max(secret, f.weight);
+                continue;
+            }
             if (f.cls == sig::P) {
                 const auto st = flags(i) & p_subtypes;
                 psubs |= st;
+                // The weak leavings (weight 1, "em đi đây") are not acts of their own.
+                if ((st & (f_prep | f_note | f_farewell)) && f.weight >= act_weight && nacts < acts.size()) {
+                    const bool distinct = std::none_of(acts.begin(), acts.begin() + static_cast<std::ptrdiff_t>(nacts), [&](std::size_t j) {
+                        return hits_[j].entry == hits_[i].entry || nested(i, j);
+                    });
+                    if (distinct) {
+                        acts[nacts++] = i;
+                        acts_weight += f.weight;
+                        if (st != f_farewell) ++deeds;
+                    }
+                }
                 const auto idx =
                     static_cast<std::size_t>(std::countr_zero(st) - std::countr_zero(static_cast<std::uint32_t>(f_prep)));
                 if (idx >= pw.size()) continue;  // defensive: the loader requires exactly one sub-type
-                if (st == f_farewell && pw[idx] > 0 && farewell_entry != hits_[i].entry) {
+                if (st == f_farewell && pw[idx] > 0 && farewell_hit < n_ && hits_[farewell_hit].entry != hits_[i].entry &&
+                    !nested(farewell_hit, i)) {
                     // Several different farewells ("xin lỗi bố mẹ", "đừng tìm con") are an implicit
-                    // goodbye: the second one counts like another sub-type.
+                    // goodbye: the second one counts like another sub-type. Two patterns over the same
+                    // words are one farewell.
                     second_farewell = std::max(second_farewell, std::min(pw[idx], f.weight));
                 }
                 if (f.weight > pw[idx]) {
-                    if (st == f_farewell) farewell_entry = hits_[i].entry;
+                    if (st == f_farewell) farewell_hit = i;
                     pw[idx] = f.weight;
                 }
                 continue;
@@ -548,26 +640,61 @@ private:
             auto& slot = cmax[static_cast<std::size_t>(f.cls)];
             slot = std::max(slot, f.weight);
         }
-        auto w = [&](sig s) -> int& { return cmax[static_cast<std::size_t>(s)]; };
+        // A secrecy request is grooming beside abuse or exploitation ("he touches me, says don't tell
+        // anyone"), and a worry of its own when alone. Beside self-harm or ideation with no abuser it is the
+        // confidence of the one who hurts (a friend: "she cuts, made me swear not to tell"; or the student's
+        // own "don't tell my parents"): the self-harm decides, the secret adds nothing.
+        if (secret) {
+            const bool abuse = w(sig::S) || w(sig::V) || w(sig::C) || w(sig::T) || w(sig::X);
+            if (!abuse && (w(sig::A) || w(sig::I) || w(sig::SH))) {
+                drop_secret_ = true;
+                rule("confided_secret");
+            } else {
+                w(sig::X) = std::max(w(sig::X), secret);
+            }
+        }
         const bool core = w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) ||
                           w(sig::T) || w(sig::C) || w(sig::X);
+        const auto drop_time = [&](std::string_view why) {
+            psubs &= ~static_cast<std::uint32_t>(f_time);
+            pw[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(f_time)) -
+                                        std::countr_zero(static_cast<std::uint32_t>(f_prep)))] = 0;
+            drop_time_ = true;
+            rule(why);
+        };
         // A threat for a later day ("he'll beat me up tomorrow", bullying) is high; a time word makes a
         // threat critical only when it is a deadline (sextortion: "send more by tonight") or a threat to
         // life. Present danger ("outside my door", "right now") still raises any threat.
         const bool later_threat = w(sig::T) && !grave_threat && !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) ||
                                                                  w(sig::S) || w(sig::V) || w(sig::C) || w(sig::X));
-        if (later_threat && (psubs & f_time)) {
-            psubs &= ~static_cast<std::uint32_t>(f_time);
-            pw[static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(f_time)) -
-                                        std::countr_zero(static_cast<std::uint32_t>(f_prep)))] = 0;
-            drop_time_ = true;
-            rule("threat_for_later");
+        if (later_threat && (psubs & f_time)) drop_time("threat_for_later");
+        // The same for a grooming lure: gifts, secrecy and "this weekend, just the two of us" are high
+        // (grooming, rubric §5); a meeting now or a deadline (O: "he's outside", "by midnight") is not later.
+        const bool later_lure = w(sig::X) && !grave_threat && !o_now &&
+                                !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) || w(sig::C));
+        if (later_lure && (psubs & f_time)) drop_time("lure_for_later");
+        // Self-harm told as a slip after a clean period or as a surface injury ("relapsed tonight after 60
+        // days clean, just scratches", `cai được 4 tháng rồi mà hôm nay lại…`): the time word says when it
+        // happened, not that danger goes on. High, as self-harm is, unless anything else raises it.
+        const bool lapse = (flags_seen_ & f_lapse) && w(sig::SH) && !o_now && !(psubs & ~static_cast<std::uint32_t>(f_time)) &&
+                           !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::K) || w(sig::J) || w(sig::W) || w(sig::S) ||
+                             w(sig::V) || w(sig::T) || w(sig::C) || w(sig::X));
+        if (lapse && ((psubs & f_time) || o_time)) {
+            o_time = false;
+            if (psubs & f_time) drop_time("self_harm_lapse");
+            else rule("self_harm_lapse");
         }
         const int nsub = std::popcount(psubs) + (second_farewell > 0 ? 1 : 0);
+        // Implicit preparation (C-SSRS counts preparatory behaviour as behaviour): two distinct acts of
+        // which one is a deed (giving things away, deleting accounts, letters), or three acts of any kind
+        // (thanks "for everything" + "my last time here" + goodbye), with no suicide word at all. Two
+        // farewells alone stay high ("ok bye, i love you mom").
+        const bool implicit_prep = nacts >= 3 || (nacts >= 2 && deeds >= 1);
         // P and K need another risk signal, or each other: capability plus a plan is critical.
-        const bool conditional_ok = core || nsub >= 2 || (w(sig::K) > 0 && nsub >= 1);
+        const bool conditional_ok = core || nsub >= 2 || (w(sig::K) > 0 && nsub >= 1) || implicit_prep;
         int p = second_farewell;
         for (int x : pw) p += x;
+        if (implicit_prep) p = std::max(p, acts_weight);
         if (!conditional_ok) {
             p = 0;
             w(sig::K) = 0;
@@ -602,6 +729,7 @@ private:
             if ((f.cls == sig::W || f.cls == sig::J) && !core) f.weight = 0;
             if ((f.cls == sig::M || f.cls == sig::W) && drop_means_) f.weight = 0;
             if (f.cls == sig::P && (flags(i) & f_time) && drop_time_) f.weight = 0;
+            if (f.cls == sig::X && (flags(i) & f_secret) && drop_secret_) f.weight = 0;
         }
         int risk = p;
         for (sig s : {sig::A, sig::I, sig::M, sig::K, sig::SH, sig::J, sig::S, sig::V, sig::W, sig::T, sig::O, sig::C,
@@ -613,8 +741,8 @@ private:
         // resolve with a preparation, a note or presence at a place ("I've decided" + "I'm on the
         // bridge"); resolve with a time or a farewell alone stays high ("I'm done, bye everyone").
         const int distinct = std::popcount(psubs);
-        const bool implicit_plan =
-            conditional_ok && ((distinct >= 2 && p >= 8) || (w(sig::K) > 0 && (psubs & (f_prep | f_note | f_place))));
+        const bool implicit_plan = conditional_ok && ((distinct >= 2 && p >= 8) || implicit_prep ||
+                                                      (w(sig::K) > 0 && (psubs & (f_prep | f_note | f_place))));
 
         assessment a;
         a.score = risk + w(sig::D) + w(sig::N) + w(sig::H);
@@ -625,6 +753,7 @@ private:
             a.lvl = level::critical;
             if (w(sig::I) && (w(sig::M) || p || w(sig::K))) rule("ideation_plus_means_or_plan");
             else if (w(sig::M) && p) rule("means_plus_plan");
+            else if (implicit_prep) rule("implicit_preparation");
             else if (implicit_plan && crit < 9) rule("implicit_plan");
             else if (nsub >= 2) rule("preparation_and_farewell");
             else if ((w(sig::S) || w(sig::V) || w(sig::T) || w(sig::C) || w(sig::SH)) && w(sig::O)) rule("ongoing_abuse");

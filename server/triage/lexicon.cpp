@@ -253,6 +253,12 @@ public:
             if (cols.size() > 4) e.flags = parse_flags(where, cols[4]);
             if (e.cls == sig::P && std::popcount(e.flags & p_subtypes) != 1)
                 fail(where, "a P pattern needs exactly one sub-type flag: prep, note, farewell, time or place");
+            // The rules read these flags only on these classes; elsewhere they would silently do nothing.
+            if ((e.flags & (f_resolved | f_lapse)) && e.cls != sig::MIN)
+                fail(where, "the flags resolved and lapse belong on a MIN cue");
+            if ((e.flags & f_secret) && e.cls != sig::X) fail(where, "the flag secret belongs on an X pattern");
+            if ((e.flags & f_routine) && e.cls != sig::N && e.cls != sig::L)
+                fail(where, "the flag routine belongs on an N or L pattern");
             if (e.pattern.empty()) fail(where, "empty pattern");
             std::string text = expand_macros(where, e.pattern, macros);
             auto exps = pattern_parser(lex_, where, text).parse();
@@ -366,6 +372,10 @@ private:
             else if (f == "place") flags |= f_place;
             else if (f == "grave") flags |= f_grave;
             else if (f == "end") flags |= f_end;
+            else if (f == "routine") flags |= f_routine;
+            else if (f == "resolved") flags |= f_resolved;
+            else if (f == "lapse") flags |= f_lapse;
+            else if (f == "secret") flags |= f_secret;
             else fail(where, "unknown flag '" + f + "'");
         }
         return flags;

@@ -72,6 +72,21 @@ TEST_F(LexiconDir, PlanNeedsASubType) {
     EXPECT_NE(load_error().find("sub-type"), std::string::npos);
 }
 
+TEST_F(LexiconDir, RuleFlagsOnlyOnTheClassesThatReadThem) {
+    append("en.tsv", "all good now\tN\tmental_health\t-\tresolved");
+    EXPECT_NE(load_error().find("resolved and lapse belong on a MIN cue"), std::string::npos);
+}
+
+TEST_F(LexiconDir, SecretOnlyOnAnExploitationPattern) {
+    append("en.tsv", "keep quiet\tT\tviolence\t-\tsecret");
+    EXPECT_NE(load_error().find("secret belongs on an X pattern"), std::string::npos);
+}
+
+TEST_F(LexiconDir, RoutineOnlyOnAnOrdinaryTopic) {
+    append("en.tsv", "charity\tP\tsuicide_self_harm\t-\tprep,routine");
+    EXPECT_NE(load_error().find("routine belongs on an N or L pattern"), std::string::npos);
+}
+
 TEST_F(LexiconDir, SingleDeathCharacterIsRefused) {
     append("zh.tsv", "死\tI\tsuicide_self_harm");
     EXPECT_NE(load_error().find("never a keyword"), std::string::npos);

@@ -256,5 +256,149 @@ TEST(TriageOverdoseEffects, OrdinaryMedicineAndTirednessAreNot) {
     EXPECT_LT(level_of("em uống hết cốc trà sữa, buồn ngủ quá"), level::critical);
 }
 
+
+// --- Issue 4: structure over listed phrases ----------------------------------------------------------
+// Blind batches stayed near 0.75 critical recall because preparation without a suicide word added up to
+// `normal`; and five fresh5 labels needed rules, not phrases (docs/triage.md "Known limits").
+
+// Two distinct acts, one of them a deed (giving a thing away, deleting accounts, letters), are critical
+// without an ideation word.
+TEST(TriageImplicitPreparation, TwoDistinctActsOneADeedAreCritical) {
+    expect_all({
+        {"I gave my guitar to my brother and deleted all my accounts.", level::critical},
+        {"em cho em gái cây đàn, xóa hết facebook rồi", level::critical},
+        {"em cho em gai cay dan, xoa het facebook roi", level::critical},
+        {"把吉他送给了弟弟，删掉了所有账号", level::critical},
+    });
+}
+
+TEST(TriageImplicitPreparation, ThreeFarewellActsAreCriticalTwoAreNot) {
+    expect_all({
+        {"谢谢你们一直陪我聊天。这是我最后一次来这里了。再见🥀", level::critical},
+        {"ok bye, i love you mom", level::high},
+    });
+}
+
+// Two patterns over the same words are one act, not two (a farewell read by two lines of the lexicon).
+TEST(TriageImplicitPreparation, OneActReadTwiceIsOneAct) {
+    expect_all({
+        {"cảm ơn mọi người vì tất cả", level::low},
+        {"cam on moi nguoi vi tat ca", level::low},
+    });
+}
+
+// One act alone stays conditional.
+TEST(TriageImplicitPreparation, OneActAloneIsNotCritical) {
+    expect_all({
+        {"I gave my guitar to my brother", level::low},
+        {"em cho em gái cây đàn", level::low},
+        {"em cho em gai cay dan", level::low},
+        {"把吉他送给了弟弟", level::low},
+    });
+}
+
+// Hard negatives: the same acts with an ordinary reason in their sentence.
+TEST(TriageImplicitPreparation, ActsWithAnOrdinaryReasonAreNotAPreparation) {
+    expect_all({
+        {"I gave my old clothes to charity and deleted my instagram because of spam.", level::low},
+        {"em đem quần áo cũ đi từ thiện, xóa hết facebook vì bị hack", level::low},
+        {"em dem quan ao cu di tu thien, xoa het facebook vi bi hack", level::low},
+        {"把旧衣服捐给了慈善，删掉了所有账号因为被盗号", level::low},
+        {"goodbye everyone, see you after the school trip! thank you for everything", level::low},
+        {"tạm biệt mọi người, hẹn gặp lại sau chuyến dã ngoại. cảm ơn mọi người vì tất cả", level::low},
+        {"cảm ơn cô vì tất cả, hôm nay tổng kết năm học rồi, tạm biệt cô", level::low},
+        {"tam biet moi nguoi, hen gap lai sau chuyen da ngoai. cam on moi nguoi vi tat ca", level::low},
+        {"谢谢老师这一年的照顾，毕业典礼后再见", level::low},
+    });
+}
+
+// An ordinary reason does not hide an anchor, ideation, a means or resolve in the same sentence.
+TEST(TriageImplicitPreparation, AnOrdinaryReasonDoesNotHideRiskInItsSentence) {
+    expect_all({
+        {"i gave all my stuff to charity, i want to die", level::critical},
+        {"em cho hết đồ đạc đi từ thiện rồi, em muốn chết", level::critical},
+        {"em cho het do dac di tu thien roi, em muon chet", level::critical},
+        {"我把旧衣服都捐了，我想死", level::high},
+    });
+}
+
+// A burden statement, a place and a time: the place and the time are a plan, the burden its reason.
+TEST(TriageImplicitPreparation, BurdenPlaceAndTimeAreCritical) {
+    expect_all({
+        {"em không muốn làm phiền ai nữa. chủ nhật này em ra con sông sau nhà rồi đi luôn", level::critical},
+        {"e ko muon lam phien ai nua. chu nhat nay e ra con song sau nha roi di luon", level::critical},
+        {"I won't be a burden to anyone much longer. I'm sitting by the river tonight", level::critical},
+        {"我不想再麻烦任何人了。今晚我在江边", level::critical},
+        // The burden alone, or a trip to the river at the weekend, is not.
+        {"chủ nhật này em ra sông câu cá với bố", level::normal},
+    });
+}
+
+// A friend's self-harm told in confidence is high (the self-harm), not grooming secrecy.
+TEST(TriageSecrecy, AFriendsSelfHarmInConfidenceIsHigh) {
+    expect_all({
+        {"Bạn thân em kể với em là nó hay cắt tay, nó bắt em thề không được nói với ai, em rối lắm", level::high},
+        {"Ban than em ke voi em la no hay cat tay, no bat em the khong duoc noi voi ai, em roi lam", level::high},
+        {"我朋友跟我说她经常割自己，让我别告诉老师", level::high},
+        {"she cuts herself and made me promise not to tell anyone. keep it a secret she said", level::high},
+    });
+}
+
+TEST(TriageSecrecy, SecrecyBesideAbuseIsStillCritical) {
+    expect_all({
+        {"he touches me and says keep it a secret, don't tell anyone", level::critical},
+        {"chú hàng xóm sờ người em, bảo em không được nói với ai", level::critical},
+    });
+}
+
+// A grooming lure with a later day is high; a meeting now is not later.
+TEST(TriageLure, ALureForALaterDayIsHighAMeetingNowIsCritical) {
+    expect_all({
+        {"co chu hang xom hay cho em tien, mua qua, dan dung ke voi ai, gio chu bao cuoi tuan chi chu voi em di choi rieng",
+         level::high},
+        {"the man from the game says don't tell your parents, meet me this weekend", level::high},
+        {"the man from the game says don't tell your parents, he's outside my house right now", level::critical},
+    });
+}
+
+// Self-harm told as a slip after a clean period or as scratches: high, not critical, but never lower.
+TEST(TriageSelfHarmLapse, ALapseWithATimeWordIsHigh) {
+    expect_all({
+        {"relapsed tonight after 60 days clean. just scratches but i'm so mad at myself", level::high},
+        {"tối nay em lại cắt tay sau 3 tháng cai, chỉ xước thôi", level::high},
+        {"toi nay em lai cat tay sau 3 thang cai, chi xuoc thoi", level::high},
+        {"今晚又自残了，戒了半年，只是划了几道", level::high},
+    });
+}
+
+TEST(TriageSelfHarmLapse, WithoutALapseCueOrWithIdeationItStaysCritical) {
+    expect_all({
+        {"i cut myself tonight", level::critical},
+        {"tối nay em lại cắt tay", level::critical},
+        {"今晚又自残了", level::critical},
+        {"relapsed tonight, just scratches, and i want to die", level::critical},
+    });
+}
+
+// Bullying that is over is an ordinary worry; still happening, or a past attempt, stays high.
+TEST(TriageResolvedHistory, PastBullyingThatIsOverIsNormal) {
+    expect_all({
+        {"last year i got bullied a lot but i switched schools and it's way better now. just nervous about making friends",
+         level::normal},
+        {"Năm ngoái em từng bị bắt nạt nhưng chuyển trường rồi, giờ ổn. Em chỉ muốn hỏi làm sao bớt ngại khi làm quen bạn mới",
+         level::normal},
+        {"Nam ngoai em tung bi bat nat nhung chuyen truong roi, gio on. Em chi muon hoi lam sao bot ngai khi lam quen ban moi",
+         level::normal},
+        {"去年被欺负过，后来转学就好了，现在就是有点不敢交朋友", level::normal},
+    });
+}
+
+TEST(TriageResolvedHistory, OngoingBullyingOrAPastAttemptStaysHigh) {
+    expect_all({
+        {"last year i was bullied and it's still happening now", level::high},
+        {"năm ngoái em bị bắt nạt, giờ vẫn bị", level::high},
+        {"năm ngoái em từng tự tử, giờ ổn rồi", level::high},
+    });
+}
 }  // namespace
 }  // namespace tamsu::triage
