@@ -2,6 +2,7 @@
 #include "server/triage/triage.hpp"
 
 #include "server/triage/detail.hpp"
+#include "server/triage/model.hpp"
 
 #include <array>
 #include <cstring>
@@ -256,7 +257,15 @@ int run_check_blocking(const std::filesystem::path& lexicon_dir, std::ostream& o
         return 1;
     }
     put_summary(out, lexicon_dir, *lex);
-    const engine eng(std::move(lex));
+    std::shared_ptr<const detail::risk_model> model;
+    try {
+        model = detail::load_risk_model_blocking(lexicon_dir / "model.tsv");
+    } catch (const lexicon_error& e) {
+        err << e.what() << '\n' << "tamsu triage --check: the server would refuse to start with this model\n";
+        return 1;
+    }
+    out << "risk model: " << (model ? "model.tsv, threshold " + std::to_string(model->threshold) : std::string("none (the lexicon alone decides)")) << '\n';
+    const engine eng(std::move(lex), std::move(model));
     std::size_t failed = 0;
     for (const auto& c : canaries) {
         const auto a = eng.assess(c.text, false);

@@ -5,8 +5,14 @@
 // --window-sep: each input line is one session window whose sends are separated by SEP; the answer is
 // engine::assess_window over them (the level of the case after the last send).
 // --check: validate the lexicon folder and run the canaries (run_check_blocking); reads no input.
+// --features BITS: for tests/triage/train_model.py, each input line's risk-model feature ids (the
+// engine's own splitting and hashing, so training and the engine can never disagree on a feature).
 #include "server/triage/triage.hpp"
 
+#include "server/triage/detail.hpp"
+#include "server/triage/model.hpp"
+
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -16,6 +22,7 @@ int main(int argc, char** argv) {
     bool explain = false;
     bool check = false;
     std::string sep;
+    unsigned feature_bits = 0;
     std::filesystem::path dir = TAMSU_DEFAULT_LEXICON_DIR;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--explain") == 0) {
@@ -24,13 +31,38 @@ int main(int argc, char** argv) {
             check = true;
         } else if (std::strcmp(argv[i], "--window-sep") == 0 && i + 1 < argc) {
             sep = argv[++i];
+        } else if (std::strcmp(argv[i], "--features") == 0 && i + 1 < argc) {
+            feature_bits = static_cast<unsigned>(std::atoi(argv[++i]));
+            if (feature_bits < 8 || feature_bits > 24) {
+                std::cerr << "tamsu_triage_cli: --features takes 8 to 24 bits\n";
+                return 2;
+            }
         } else if (std::strcmp(argv[i], "--lexicon") == 0 && i + 1 < argc) {
             dir = argv[++i];
         } else {
             std::cerr << "usage: tamsu_triage_cli [--explain] [--lexicon DIR] [--window-sep SEP]\n"
-                         "       tamsu_triage_cli --check [--lexicon DIR]\n";
+                         "       tamsu_triage_cli --check [--lexicon DIR]\n"
+                         "       tamsu_triage_cli --features BITS [--lexicon DIR]\n";
             return 2;
         }
+    }
+    if (feature_bits != 0) {
+        const auto lex = tamsu::triage::detail::load_lexicon_blocking(dir);
+        std::vector<std::uint32_t> ids;
+        tamsu::triage::detail::tokens toks;
+        std::string line, out;
+        while (std::getline(std::cin, line)) {
+            toks = {};
+            tamsu::triage::detail::tokenize_repairing(*lex, line, 0, toks);
+            tamsu::triage::detail::risk_features(toks, feature_bits, ids);
+            out.clear();
+            for (const auto id : ids) {
+                if (!out.empty()) out += ' ';
+                out += std::to_string(id);
+            }
+            std::cout << out << '\n';
+        }
+        return 0;
     }
     if (check && (explain || !sep.empty())) {
         std::cerr << "tamsu_triage_cli: --check reads no messages; it takes only --lexicon\n";

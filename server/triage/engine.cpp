@@ -1,5 +1,6 @@
 // Scoring and decision rules (triage-lexicon §3): modifiers, conditional classes, levels.
 #include "server/triage/detail.hpp"
+#include "server/triage/model.hpp"
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
@@ -837,10 +838,12 @@ assessment fail_high(std::string why) {
 
 }  // namespace detail
 
-engine::engine(std::shared_ptr<const detail::lexicon> lex) : lex_(std::move(lex)) {}
+engine::engine(std::shared_ptr<const detail::lexicon> lex, std::shared_ptr<const detail::risk_model> model)
+    : lex_(std::move(lex)), model_(std::move(model)) {}
 
 engine engine::load_blocking(const std::filesystem::path& lexicon_dir) {
-    return engine(detail::load_lexicon_blocking(lexicon_dir));
+    auto lex = detail::load_lexicon_blocking(lexicon_dir);
+    return engine(std::move(lex), detail::load_risk_model_blocking(lexicon_dir / "model.tsv"));
 }
 
 std::size_t engine::entry_count() const { return lex_->entries.size(); }
@@ -941,6 +944,7 @@ assessment engine::assess(std::string_view text, bool with_matches) const {
         const bool repaired = detail::tokenize_repairing(*lex_, text, 0, t);
         auto a = detail::analyse(*lex_, t, with_matches);
         if (repaired) detail::floor_unreadable(a);
+        detail::apply_risk_model(model_.get(), t, a);
         return a;
     } catch (...) {
         // Fail closed (§3.2.6): an engine error makes the message high, never low.
@@ -976,7 +980,9 @@ assessment engine::assess_send(std::span<const std::string> recent_texts, bool w
         bool invalid = false;
         for (std::size_t i = 0; i < recent_texts.size(); ++i)
             invalid |= detail::tokenize_repairing(*lex_, recent_texts[i], static_cast<std::uint32_t>(i), t);
-        detail::fold_window(best, detail::analyse(*lex_, t, with_matches), invalid);
+        auto window = detail::analyse(*lex_, t, with_matches);
+        detail::apply_risk_model(model_.get(), t, window);
+        detail::fold_window(best, std::move(window), invalid);
     } catch (...) {
         if (best.lvl < level::high) return detail::fail_high("engine_error");
     }

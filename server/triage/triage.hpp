@@ -51,6 +51,7 @@ public:
 namespace detail {
 struct lexicon;
 struct window_state;
+struct risk_model;
 }  // namespace detail
 
 class send_window;
@@ -85,13 +86,16 @@ public:
 
     // Number of lexicon entries loaded (for logs and the health of the lexicon).
     std::size_t entry_count() const;
+    // Whether the lexicon folder held a risk model (model.tsv), for logs.
+    bool has_risk_model() const { return model_ != nullptr; }
 
     // contract: the window is the last 10 messages (triage-lexicon §1 step 0).
     static constexpr std::size_t window_messages = 10;
 
 private:
-    explicit engine(std::shared_ptr<const detail::lexicon> lex);
+    engine(std::shared_ptr<const detail::lexicon> lex, std::shared_ptr<const detail::risk_model> model);
     std::shared_ptr<const detail::lexicon> lex_;
+    std::shared_ptr<const detail::risk_model> model_;  // null without model.tsv: the lexicon alone decides
 
     friend int run_check_blocking(const std::filesystem::path&, std::ostream&, std::ostream&);
     friend class send_window;

@@ -16,6 +16,7 @@
 //   walk met the end of the window (`open`, a few tokens at most), and only their matches that end
 //   in the new send are new.
 #include "server/triage/detail.hpp"
+#include "server/triage/model.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -247,6 +248,7 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
     } else {
         try {
             best = assess_newest(*lex_, *s, with_matches);
+            detail::apply_risk_model(model_.get(), s->sends.back().own, best);
         } catch (...) {
             best = detail::fail_high("engine_error");
         }
@@ -254,7 +256,10 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
     if (s->sends.size() < 2) return best;
     try {
         const bool repaired = std::any_of(s->sends.begin(), s->sends.end(), [](const window_send& x) { return x.repaired; });
-        detail::fold_window(best, detail::analyse_matched(*lex_, joined(*s), s->hits, with_matches), repaired);
+        const auto& t = joined(*s);
+        auto together = detail::analyse_matched(*lex_, t, s->hits, with_matches);
+        detail::apply_risk_model(model_.get(), t, together);
+        detail::fold_window(best, std::move(together), repaired);
     } catch (...) {
         if (best.lvl < level::high) return detail::fail_high("engine_error");
     }

@@ -18,7 +18,23 @@ inline const engine& shared_engine() {
     return eng;
 }
 
-inline level level_of(std::string_view text) { return shared_engine().assess(text).lvl; }
+// The shipped lexicon without the risk model (model.tsv): for tests of one rule's own answer, which
+// the model may raise to critical on its own evidence (docs/triage.md "The risk model").
+inline const engine& lexicon_only_engine() {
+    static const engine eng = [] {
+        std::random_device rd;
+        const auto dir = std::filesystem::temp_directory_path() / ("tamsu-lexicon-only-" + std::to_string(rd()));
+        std::filesystem::create_directories(dir);
+        for (const auto& f : std::filesystem::directory_iterator(TAMSU_DEFAULT_LEXICON_DIR))
+            if (f.path().filename() != "model.tsv") std::filesystem::copy_file(f.path(), dir / f.path().filename());
+        auto e = engine::load_blocking(dir);
+        std::filesystem::remove_all(dir);
+        return e;
+    }();
+    return eng;
+}
+
+inline level level_of(std::string_view text, const engine& eng = shared_engine()) { return eng.assess(text).lvl; }
 
 // A table of texts and the level each must get: one failure line per wrong text.
 struct example {
@@ -26,9 +42,9 @@ struct example {
     level expected;
 };
 
-inline void expect_all(std::initializer_list<example> examples) {
+inline void expect_all(std::initializer_list<example> examples, const engine& eng = shared_engine()) {
     for (const auto& e : examples)
-        EXPECT_EQ(to_string(level_of(e.text)), to_string(e.expected)) << "text: " << e.text;
+        EXPECT_EQ(to_string(level_of(e.text, eng)), to_string(e.expected)) << "text: " << e.text;
 }
 
 // A private copy of the shipped lexicon folder, to append test patterns or broken lines to.

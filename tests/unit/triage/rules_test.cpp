@@ -19,6 +19,7 @@ using test::shared_engine;
 
 using test::example;
 using test::expect_all;
+using test::lexicon_only_engine;
 
 // The matched text of every alive match of class `cls` (tokens joined by spaces).
 std::vector<std::string> texts_of(const engine& eng, std::string_view message, std::string_view cls) {
@@ -280,11 +281,16 @@ TEST(TriageImplicitPreparation, ThreeFarewellActsAreCriticalTwoAreNot) {
 }
 
 // Two patterns over the same words are one act, not two (a farewell read by two lines of the lexicon).
+// The rules' own answer: the risk model, which has read this farewell in many critical stories, may
+// raise it on its own evidence.
 TEST(TriageImplicitPreparation, OneActReadTwiceIsOneAct) {
-    expect_all({
-        {"cảm ơn mọi người vì tất cả", level::low},
-        {"cam on moi nguoi vi tat ca", level::low},
-    });
+    expect_all(
+        {
+            {"cảm ơn mọi người vì tất cả", level::low},
+            {"cam on moi nguoi vi tat ca", level::low},
+        },
+        lexicon_only_engine()
+    );
 }
 
 // One act alone stays conditional.

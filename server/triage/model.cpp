@@ -1,0 +1,141 @@
+#include "server/triage/model.hpp"
+
+#include "server/triage/detail.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <string>
+
+namespace tamsu::triage::detail {
+
+namespace {
+
+// FNV-1a, 64 bits: stable across builds and platforms, so a model trained once keeps its meaning.
+struct fnv {
+    std::uint64_t h = 14695981039346656037ull;
+    fnv& add(std::string_view s) {
+        for (const char c : s) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 1099511628211ull;
+        }
+        return *this;
+    }
+};
+
+// splitmix64's finaliser: spreads a combined hash over all 64 bits before the low bits are kept.
+std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+[[noreturn]] void bad_line(const std::filesystem::path& file, std::size_t line, const std::string& why) {
+    throw lexicon_error(file.filename().string() + ":" + std::to_string(line) + ": " + why);
+}
+
+template <class T>
+bool parse_number(std::string_view s, T& out) {
+    const auto* end = s.data() + s.size();
+    const auto r = std::from_chars(s.data(), end, out);
+    return r.ec == std::errc{} && r.ptr == end;
+}
+
+}  // namespace
+
+std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) return nullptr;
+    auto m = std::make_shared<risk_model>();
+    bool have_bits = false, have_bias = false, have_threshold = false;
+    std::string line;
+    std::size_t n = 0;
+    while (std::getline(in, line)) {
+        ++n;
+        if (line.empty() || line[0] == '#') continue;
+        const auto tab = line.find('\t');
+        if (tab == std::string::npos || line.find('\t', tab + 1) != std::string::npos)
+            bad_line(file, n, "expected two columns separated by one tab");
+        const std::string_view key(line.data(), tab), value(line.data() + tab + 1, line.size() - tab - 1);
+        if (key == "bits") {
+            if (have_bits || !parse_number(value, m->bits) || m->bits < 8 || m->bits > 24)
+                bad_line(file, n, "bits must be given once, 8 to 24");
+            m->weights.assign(std::size_t{1} << m->bits, 0.0f);
+            have_bits = true;
+        } else if (key == "bias") {
+            if (!parse_number(value, m->bias) || !std::isfinite(m->bias)) bad_line(file, n, "bias must be a number");
+            have_bias = true;
+        } else if (key == "threshold") {
+            if (!parse_number(value, m->threshold) || !(m->threshold > 0 && m->threshold <= 1))
+                bad_line(file, n, "threshold must be in (0, 1]");
+            have_threshold = true;
+        } else {
+            std::uint32_t id = 0;
+            float w = 0;
+            if (!have_bits) bad_line(file, n, "a weight before the bits line");
+            if (!parse_number(key, id) || id >= m->weights.size()) bad_line(file, n, "feature id out of range");
+            if (!parse_number(value, w) || !std::isfinite(w)) bad_line(file, n, "weight must be a number");
+            m->weights[id] = w;
+        }
+    }
+    if (!have_bits || !have_bias || !have_threshold) bad_line(file, n, "bits, bias and threshold are required");
+    return m;
+}
+
+void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out) {
+    thread_local std::string accent, stripped;
+    out.clear();
+    const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+    std::uint64_t prev = 0;
+    bool have_prev = false;
+    for (const auto& tok : t.toks) {
+        std::string_view word(t.text.data() + tok.text_begin, tok.text_len);
+        const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+        if (!tok.han && !ascii) {
+            accent_and_strip(word, accent, stripped);
+            word = stripped;
+        }
+        // A pair's id comes from its two words' hashes, not from hashing its bytes again.
+        const std::uint64_t h = fnv{}.add(word).h;
+        out.push_back(static_cast<std::uint32_t>(mix(h) & mask));
+        if (have_prev) out.push_back(static_cast<std::uint32_t>(mix(prev * 0x9E3779B97F4A7C15ull + h + 1) & mask));
+        prev = h;
+        have_prev = true;
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
+float risk_probability(const risk_model& model, const tokens& t) {
+    thread_local std::vector<std::uint32_t> ids;
+    risk_features(t, model.bits, ids);
+    double z = model.bias;
+    for (const auto id : ids) z += model.weights[id];
+    return static_cast<float>(1.0 / (1.0 + std::exp(-z)));
+}
+
+namespace {
+
+// Rules that recognised a benign or already-weighed context. The model has not seen these contexts
+// spelled out (an act with an ordinary reason, a denial, a lapse, homework, a friend's confidence, a
+// resolved past), so where a rule read one, the rule's level stands.
+constexpr std::array<std::string_view, 8> vetoing_rules = {
+    "routine_act", "denial", "denial_minimised", "self_harm_lapse", "frame", "resolved_history", "confided_secret", "past",
+};
+// Fewer tokens than this are too little evidence: the bias and one or two words would decide.
+constexpr std::size_t min_tokens = 4;
+
+}  // namespace
+
+void apply_risk_model(const risk_model* model, const tokens& t, assessment& a) {
+    if (model == nullptr || a.lvl == level::critical || t.toks.size() < min_tokens) return;
+    for (const auto& r : a.rules)
+        if (std::find(vetoing_rules.begin(), vetoing_rules.end(), r) != vetoing_rules.end()) return;
+    if (risk_probability(*model, t) < model->threshold) return;
+    a.lvl = level::critical;
+    a.rules.push_back("risk_model");
+}
+
+}  // namespace tamsu::triage::detail

@@ -1,0 +1,44 @@
+// The risk model: a logistic regression over the hashed words and word pairs of a message, trained
+// by tests/triage/train_model.py on every labelled set in tests/triage and read from model.tsv in the
+// lexicon folder. It only ever raises a verdict to critical (rule "risk_model"), never lowers one:
+// phrase lists miss the phrasings nobody wrote down, and on sets held out from the lexicon work the
+// model caught most of them (docs/triage.md "The risk model").
+#pragma once
+
+#include "server/triage/triage.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace tamsu::triage::detail {
+
+struct tokens;
+
+struct risk_model {
+    unsigned bits = 0;         // weights.size() == 1 << bits
+    float bias = 0;
+    float threshold = 1;       // probability at or above which a verdict becomes critical
+    std::vector<float> weights;
+};
+
+// Reads `file` (model.tsv). A missing file gives nullptr (no model: the lexicon alone decides);
+// a malformed one throws lexicon_error "model.tsv:LINE: reason".
+std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem::path& file);
+
+// The feature ids of a text from the matcher's own tokens of it (case folded, Traditional ->
+// Simplified, one token per Han character): each token and each pair of neighbouring tokens, with
+// Vietnamese diacritics stripped, hashed into 1 << bits buckets. Sorted, without repeats. Read from
+// the tokens the rules already have, so the model costs no second pass over the text.
+void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out);
+
+// P(critical) for a text's tokens (one send, or a window's sends read together).
+float risk_probability(const risk_model& model, const tokens& t);
+
+// Raises `a` to critical when the model says so; records the rule. Verdicts already critical are
+// not read.
+void apply_risk_model(const risk_model* model, const tokens& t, assessment& a);
+
+}  // namespace tamsu::triage::detail
