@@ -52,6 +52,8 @@ enum flag : std::uint32_t {
     f_resolved = 1u << 16, // MIN: the trouble is over ("switched schools, better now"): history, not now
     f_lapse = 1u << 17,    // MIN: a slip after recovery or a surface injury: a time word says when, not danger
     f_secret = 1u << 18,   // X: a secrecy request; grooming beside abuse, a confidence beside self-harm
+    f_unreachable = 1u << 19,  // O: someone cannot be reached (phone off, not answering): after a farewell or
+                               // beside a means or ideation, silence is the last step of a plan
 };
 inline constexpr std::uint32_t p_subtypes = f_prep | f_note | f_farewell | f_time | f_place;
 
