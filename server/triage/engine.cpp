@@ -108,6 +108,7 @@ public:
         collision_context();
         consume();
         containment();
+        cues_inside_words();
         split_clauses();
         note_classes();
         message_frames();
@@ -278,6 +279,35 @@ private:
                                         rc == sig::L;
                 if (!is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time)) {
                     fx_[r].alive = false;
+                    break;
+                }
+            }
+        }
+    }
+
+    // Two cues that the words around them undo. A joke or negation cue inside a longer intensifier is
+    // part of it: "not kidding", `别以为我在开玩笑`, `không phải nói chơi` insist, they do not joke or deny
+    // (without this, "kidding" read as laughter made "not kidding, i want to die" hyperbole). And Chinese
+    // has no spaces, so a past marker can be the tail of a longer word the lexicon knows: 过去 in 昏过去
+    // (fainted) or 晕过去 is not "in the past".
+    void cues_inside_words() {
+        for (std::size_t r = 0; r < n_; ++r) {
+            if (!fx_[r].alive) continue;
+            const sig rc = orig(r);
+            const bool joke = in(rc, sig::LAUGH, sig::MIN, sig::NEG, sig::NEGPOST, sig::HYP);
+            const bool han_past = rc == sig::PAST && t_.toks[hits_[r].begin].han;
+            if (!joke && !han_past) continue;
+            for (std::size_t o = 0; o < n_; ++o) {
+                if (o == r || !fx_[o].alive || !contains(o, r)) continue;
+                const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
+                if (joke && orig(o) == sig::INT && len_o > len_r) {
+                    fx_[r].alive = false;
+                    rule("joke_denied");
+                    break;
+                }
+                if (han_past && !is_cue(orig(o)) && len_o > len_r) {
+                    fx_[r].alive = false;
+                    rule("past_inside_word");
                     break;
                 }
             }
@@ -599,6 +629,7 @@ private:
         std::size_t nacts = 0, deeds = 0;  // deeds: acts that are a preparation or a note, not words
         int acts_weight = 0;
         int secret = 0;  // the strongest secrecy request (X `secret`), decided once the other classes are known
+        bool unreachable = false;  // O `unreachable`: weighed once the farewells and means are known
         for (std::size_t i = 0; i < n_; ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
@@ -634,6 +665,10 @@ private:
                     if (st == f_farewell) farewell_hit = i;
                     pw[idx] = f.weight;
                 }
+                continue;
+            }
+            if (f.cls == sig::O && (flags(i) & f_unreachable)) {
+                unreachable = true;
                 continue;
             }
             if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : (flags(i) & f_time) ? o_time : o_now) = true;
@@ -685,7 +720,14 @@ private:
             if (psubs & f_time) drop_time("self_harm_lapse");
             else rule("self_harm_lapse");
         }
-        const int nsub = std::popcount(psubs) + (second_farewell > 0 ? 1 : 0);
+        // Silence after a goodbye or beside a means or a death wish ("texted 'thank you for everything,
+        // goodbye' and now her phone's off", `đăng ảnh lọ thuốc ngủ, gọi không nghe máy`) is the step a
+        // plan ends with: it counts as one more plan sub-type. A phone that is off alone is nothing.
+        const auto farewell_idx = static_cast<std::size_t>(std::countr_zero(static_cast<std::uint32_t>(f_farewell)) -
+                                                           std::countr_zero(static_cast<std::uint32_t>(f_prep)));
+        const bool silence = unreachable && (pw[farewell_idx] >= act_weight || w(sig::M) || w(sig::I) || w(sig::A));
+        if (silence) rule("unreachable_after_farewell");
+        const int nsub = std::popcount(psubs) + (second_farewell > 0 ? 1 : 0) + (silence ? 1 : 0);
         // Implicit preparation (C-SSRS counts preparatory behaviour as behaviour): two distinct acts of
         // which one is a deed (giving things away, deleting accounts, letters), or three acts of any kind
         // (thanks "for everything" + "my last time here" + goodbye), with no suicide word at all. Two
@@ -693,7 +735,7 @@ private:
         const bool implicit_prep = nacts >= 3 || (nacts >= 2 && deeds >= 1);
         // P and K need another risk signal, or each other: capability plus a plan is critical.
         const bool conditional_ok = core || nsub >= 2 || (w(sig::K) > 0 && nsub >= 1) || implicit_prep;
-        int p = second_farewell;
+        int p = second_farewell + (silence ? default_weight(sig::P) : 0);
         for (int x : pw) p += x;
         if (implicit_prep) p = std::max(p, acts_weight);
         if (!conditional_ok) {
@@ -741,7 +783,7 @@ private:
         // lethal place at a set time... (two P sub-types of full weight, without needing distress). So is
         // resolve with a preparation, a note or presence at a place ("I've decided" + "I'm on the
         // bridge"); resolve with a time or a farewell alone stays high ("I'm done, bye everyone").
-        const int distinct = std::popcount(psubs);
+        const int distinct = std::popcount(psubs) + (silence ? 1 : 0);
         const bool implicit_plan = conditional_ok && ((distinct >= 2 && p >= 8) || implicit_prep ||
                                                       (w(sig::K) > 0 && (psubs & (f_prep | f_note | f_place))));
 

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <set>
 #include <malloc.h>
 #include <sstream>
 
@@ -32,6 +33,12 @@ constexpr std::array<std::string_view, 15> categories{
     "mental_health",     "school",    "relationships", "substance",       "pregnancy",
     "runaway_homeless",  "exploitation", "service",    "eating_disorder", "-",
 };
+
+// The classes whose words get misspelling readings (add_typos): what raises a level, not cues or ordinary topics.
+bool typo_class(sig c) {
+    return c == sig::A || c == sig::I || c == sig::M || c == sig::P || c == sig::K || c == sig::SH || c == sig::J ||
+           c == sig::S || c == sig::V || c == sig::W || c == sig::T || c == sig::C || c == sig::X || c == sig::H;
+}
 
 constexpr std::size_t max_expansions = 16384;  // a pattern that expands further is almost surely a typo
 constexpr std::size_t max_steps = 24;         // keeps the matcher's walk bounded
@@ -257,6 +264,7 @@ public:
             if ((e.flags & (f_resolved | f_lapse)) && e.cls != sig::MIN)
                 fail(where, "the flags resolved and lapse belong on a MIN cue");
             if ((e.flags & f_secret) && e.cls != sig::X) fail(where, "the flag secret belongs on an X pattern");
+            if ((e.flags & f_unreachable) && e.cls != sig::O) fail(where, "the flag unreachable belongs on an O cue");
             if ((e.flags & f_routine) && e.cls != sig::N && e.cls != sig::L)
                 fail(where, "the flag routine belongs on an N or L pattern");
             if (e.pattern.empty()) fail(where, "empty pattern");
@@ -287,10 +295,42 @@ public:
         });
     }
 
+    // Typing fast, children misspell the very words that matter ("i wnat to kil myslef tonite"). Each
+    // English word of four letters or more in a risk pattern (or a high topic: "pregant") gets its single-slip spellings as extra
+    // readings, the way teencode works: two neighbouring letters swapped, or one letter dropped. The first
+    // letter is kept (slips there are rare, and moving it makes most real-word collisions), and a spelling
+    // that is itself a lexicon word or a teencode token is never taken for another word ("pill" is not a
+    // slip of "pills"). A doubled letter ("kiill") needs nothing: repeated letters are squashed already.
+    void add_typos() {
+        std::vector<std::string> variants;
+        for (const auto& word : risk_words_) {
+            variants.clear();
+            for (std::size_t i = 1; i + 1 < word.size(); ++i) {
+                if (word[i] == word[i + 1]) continue;
+                std::string v = word;
+                std::swap(v[i], v[i + 1]);
+                variants.push_back(std::move(v));
+            }
+            // A four-letter word less a letter is a three-letter word too often ("meth" -> "meh"), so short
+            // words only lose one of a doubled letter ("kill" -> "kil") or a vowel that leaves none ("ths").
+            for (std::size_t i = 1; i < word.size(); ++i) {
+                auto v = word.substr(0, i) + word.substr(i + 1);
+                if (word.size() >= 5 || word[i] == word[i - 1] || v.find_first_of("aeiouy") == std::string::npos)
+                    variants.push_back(std::move(v));
+            }
+            for (auto& v : variants) {
+                if (lex_.stripped_vocab.contains(v) || lex_.teencode.contains(v)) continue;
+                auto& list = lex_.typos[v];
+                if (std::find(list.begin(), list.end(), word) == list.end()) list.push_back(word);
+            }
+        }
+    }
+
 private:
     lexicon& lex_;
     std::vector<std::string>* errors_;
     int line_ = 0;
+    std::set<std::string> risk_words_;  // add_typos(): English words of risk patterns, 4+ ASCII letters
 
     template <class F>
     void for_lines(const std::filesystem::path& file, F&& f) {
@@ -376,6 +416,7 @@ private:
             else if (f == "resolved") flags |= f_resolved;
             else if (f == "lapse") flags |= f_lapse;
             else if (f == "secret") flags |= f_secret;
+            else if (f == "unreachable") flags |= f_unreachable;
             else fail(where, "unknown flag '" + f + "'");
         }
         return flags;
@@ -482,6 +523,9 @@ private:
                     if (lex_.vi_sids.size() <= st.sid) lex_.vi_sids.resize(st.sid + 1, 0);
                     lex_.vi_sids[st.sid] = 1;
                 }
+                if (e.lang == lang_code::en && typo_class(e.cls) && it.stripped.size() >= 4 &&
+                    std::all_of(it.stripped.begin(), it.stripped.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+                    risk_words_.insert(it.stripped);
                 const auto key = (static_cast<std::uint64_t>(node) << 32) | st.sid;
                 auto [edge, inserted] = lex_.edges.try_emplace(key, static_cast<std::uint32_t>(lex_.nodes.size()));
                 if (inserted) lex_.nodes.emplace_back();
@@ -602,6 +646,7 @@ std::shared_ptr<const lexicon> load(const std::filesystem::path& dir, std::vecto
     l.load_t2s(dir / "t2s.tsv");
     for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv"}) l.load_entries(dir / f);
     l.load_teencode(dir / "teencode.tsv");
+    l.add_typos();
     l.guarded([&] { lex->finish(); });
     if (!keep_loader) lex->drop_loader_structures();
     return lex;

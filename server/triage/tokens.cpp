@@ -367,6 +367,8 @@ struct form_builder {
         }
         add_teencode(w, first);
         if (run3) add_teencode(squashed1, first);
+        if (auto it = lex.typos.find(w); it != lex.typos.end())
+            for (const auto& s : it->second) add_word(s, first, false);
         if (is_number_like(w)) {
             form f;
             f.n = 1;

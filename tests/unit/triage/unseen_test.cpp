@@ -1,0 +1,124 @@
+// Issue 4, quality on unseen text: the mechanisms the fresh7 blind batch showed missing, each as a
+// general rule with its hard negatives (docs/triage.md, "fresh7 round"). Sentences here are new
+// phrasings, not fresh7 items, so they test the rule and not a memorised line.
+#include "server/triage/triage.hpp"
+#include "tests/unit/triage/fixture.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tamsu::triage {
+namespace {
+
+using test::example;
+using test::expect_all;
+using test::level_of;
+
+// Risk words typed with one slip (two letters swapped, one dropped) are read as the word.
+TEST(TriageTypos, OneSlipInARiskWordIsStillRead) {
+    expect_all({
+        {"i wnat to kil myslef tonite", level::critical},
+        {"gonna klil myself tonight", level::critical},
+        {"im going to kll myslef", level::critical},
+        {"i have a knfie and i want to die", level::critical},
+        {"thinkin about sucide a lot", level::high},
+        {"i think im pregant and i'm 15", level::high},
+    });
+}
+
+// The first letter is never moved and a slip that is itself a lexicon word is not reread, so ordinary
+// words stay what they are.
+TEST(TriageTypos, OrdinaryWordsAreNotTakenForSlips) {
+    expect_all({
+        {"meh, today was boring", level::low},
+        {"i want to eat pizza tonight", level::low},
+        {"ill see you tomorrow at the mall", level::low},
+        {"the knight killed the dragon in chapter 3", level::low},
+    });
+}
+
+
+// A denied joke insists: the laughter or negation inside "not kidding" / `别以为我在开玩笑` / `không phải
+// nói chơi` no longer makes a death wish hyperbole or a denial.
+TEST(TriageJokeDenied, ANegatedJokeIsAnIntensifier) {
+    expect_all({
+        {"not kidding, i want to die", level::high},
+        {"not kidding, i want to die, the pills are next to me", level::critical},
+        {"我不是开玩笑，我想死", level::high},
+        {"别以为我在开玩笑，我真的想死，药就在手边", level::critical},
+        {"không phải nói chơi đâu, em muốn chết, lưỡi lam ở ngay đây", level::critical},
+        {"khong phai noi choi dau, em muon chet", level::high},
+    });
+}
+
+TEST(TriageJokeDenied, LaughterAndOrdinaryInsistenceStayWhatTheyWere) {
+    expect_all({
+        {"lol i want to die jk", level::normal},
+        {"i'm not joking, this movie is the best", level::low},
+        {"我不是开玩笑，这道题真的好难", level::low},
+    });
+}
+
+// Chinese has no spaces: 过去 at the end of 昏过去 (fainted) is not the past marker.
+TEST(TriagePastInsideWord, APastMarkerInsideALongerWordIsNotThePast) {
+    expect_all({
+        {"继父刚刚把弟弟打到头流血昏过去了", level::critical},
+        {"爸爸把我打到晕过去了", level::critical},
+        {"过去爸爸把我打到流血", level::high},
+    });
+}
+
+// Silence after a goodbye, or beside a means, is the last step of a plan; a phone that is off alone is
+// nothing.
+TEST(TriageUnreachable, AFarewellOrAMeansThenSilenceIsCritical) {
+    expect_all({
+        {"my friend texted 'goodbye, thanks for everything' and now she won't answer her phone", level::critical},
+        {"bạn em nhắn 'tạm biệt mọi người' rồi gọi không nghe máy", level::critical},
+        {"ban em nhan 'tam biet moi nguoi' roi goi ko nghe may", level::critical},
+        {"朋友发了再见，然后电话一直关机", level::critical},
+        {"bạn em đăng ảnh lọ thuốc ngủ, gọi không nghe máy", level::critical},
+    });
+}
+
+TEST(TriageUnreachable, SilenceAloneIsNotAPlan) {
+    expect_all({
+        {"my phone is off, battery died lol", level::low},
+        {"bạn em đi du lịch, gọi không nghe máy", level::low},
+        {"he didn't answer my question in class", level::normal},
+        {"朋友电话关机了，可能没电了", level::normal},
+    });
+}
+
+// "Someone" / "có người" / 有人 with a weapon at the door is a stranger: a threat to life now.
+TEST(TriageArmedStranger, SomeoneArmedAtTheDoorIsCritical) {
+    expect_all({
+        {"someone with a knife is banging on my door right now", level::critical},
+        {"có người cầm dao đứng trước cửa nhà em", level::critical},
+        {"co nguoi cam dao dung truoc cua nha em", level::critical},
+        {"有人拿着刀在门口砸门", level::critical},
+        {"có người cầm dao gọt táo", level::low},
+    });
+}
+
+// A beating with a serious injury (a fracture, unconsciousness) is critical in every language; an
+// accident or an adult hurting an adult in front of the student is not.
+TEST(TriageInjury, ABeatingWithASeriousInjuryIsCritical) {
+    expect_all({
+        {"my mom twisted my arm and i heard something crack", level::critical},
+        {"bố đánh em đến bất tỉnh", level::critical},
+        {"我割得太深了，血一直止不住", level::critical},
+        {"i twisted my ankle at soccer, it's fractured", level::low},
+        {"last night my dad pushed my mom down the stairs, today everyone acts normal", level::high},
+    });
+}
+
+// Resolve plus a chosen date is a plan without a suicide word; a date for a party is not.
+TEST(TriageResolveAndDate, ResolveWithAChosenDateIsCritical) {
+    expect_all({
+        {"not afraid of dying anymore, picked the date", level::critical},
+        {"i picked the date for my birthday party, friday", level::low},
+        {"em chọn ngày rồi, thứ 6 đi chơi", level::low},
+    });
+}
+
+}  // namespace
+}  // namespace tamsu::triage
