@@ -641,14 +641,28 @@ struct walker {
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap unless the
             // pattern writes punctuation there ("a, ~3 b"); never across a stronger boundary.
             stack[depth++] = nullptr;
+            // Half of all the walk's steps are tried after a gap, and most find no edge: the gap
+            // child's mask rules those out here, without the search.
+            const auto after = lex.node_at(child);
             std::uint32_t k = 0;
             for (; k <= gap && pos + k < t.toks.size(); ++k) {
                 if (boundary_before(pos + k) > brk) break;
-                walk_tokens(child, pos + k, true);
+                if (may_step(after, pos + k)) walk_tokens(child, pos + k, true);
             }
             if (k <= gap && pos + k >= t.toks.size()) open = true;
             --depth;
         }
+    }
+
+    // False when no reading of the token at `pos` can follow an edge of `n` (walk_tokens would find none).
+    bool may_step(lexicon::node_view n, std::uint32_t pos) const {
+        if (!(n.bits() & lexicon::node_words)) return false;
+        const auto& tok = t.toks[pos];
+        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
+            const auto sid = t.forms[f].subs[0].sid;
+            if (sid != unknown_id && n.may_have(sid)) return true;
+        }
+        return false;
     }
 
     // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
