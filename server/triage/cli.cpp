@@ -224,12 +224,12 @@ void put_summary(std::ostream& out, const std::filesystem::path& dir, const deta
         ++by_level[level_alone(e.cls)];
         ++by_category[e.category == "-" ? "(cues)" : e.category];
     }
-    for (const auto& ph : lex.fast_phrases) ++by_language[lex.entries[ph.entry].language].second;
+    for (std::size_t i = 0; i < lex.entries.size(); ++i) by_language[lex.entries[i].language].second += lex.entry_phrases[i];
     std::size_t readings = 0;
     for (const auto& [token, list] : lex.teencode) readings += list.size();
 
     out << "lexicon " << dir.string() << ": vi.tsv en.tsv zh.tsv emoji.tsv teencode.tsv t2s.tsv\n";
-    out << "patterns: " << lex.entries.size() << " (" << lex.fast_phrases.size() << " phrases once expanded)\n";
+    out << "patterns: " << lex.entries.size() << " (" << lex.phrase_count << " phrases once expanded)\n";
     for (const auto& [language, n] : by_language)
         out << "  " << language << ": " << n.first << " patterns, " << n.second << " phrases\n";
     out << "by level alone:";

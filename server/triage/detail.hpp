@@ -178,70 +178,75 @@ struct lexicon {
     }
     std::vector<char> vi_sids;  // stripped ids used by Vietnamese patterns (index = sid)
 
-    // Read-only flat copies of the trie and the vocabularies for the hot path (built by finish()).
-    // The matcher's cost is cache misses: one 16-byte record per node, then its word edges sorted and
-    // contiguous (usually one cache line), about 1 MB in all where a hash table of edges took 2 MB and a
-    // miss per probe.
-    struct fast_node {
-        std::uint64_t mask = 0;         // bit sid % 64 set when the node has an edge on sid: skips most searches
-        std::uint32_t edges_begin = 0;  // into fast_edges
-        std::uint16_t edge_count = 0;
-        std::uint8_t bits = 0;          // node_phrases | node_gaps | node_words | node_cross_*
-    };
+    // Read-only flat copy of the trie for the hot path (built by finish()). The matcher's cost is cache
+    // misses, one or more per visited node, so each node is one variable-length record in one array of
+    // 32-bit words, everything the walk reads there side by side (usually one or two cache lines), in
+    // breadth-first order with each node's leaf children right after it. Separate arrays for nodes, ends,
+    // phrases and steps cost up to four misses per node, and the steps (12 bytes each, with the stripped
+    // id the walk has just followed) were 20 MB of the 35.
+    //
+    // A record, at its offset in `trie`:
+    //   header: bits (8) | gap count (8) << 8 | phrase count (16) << 16
+    //   when node_words: edge count, then the edge mask (bit sid % 64: skips most searches) as two
+    //     words, then the edges as (sid, child offset) pairs, sorted by sid
+    //   the gaps as (gap_key, child offset) pairs
+    //   the phrases ending here, each a head word (entry | end_only << 31) and then one word per step
+    //     (accent id | brk << 30). All phrases of a node have as many steps as the node is deep; a step's
+    //     stripped id is the edge the walk followed, and a gap step is a gap edge, so neither is kept.
+    // The root's record has no edges: root_child holds them (most lookups start there).
     // node_cross_clause / node_cross_sentence: some phrase through this node writes that punctuation after
     // its word, so the walk may go on across it (report() then checks each phrase).
     static constexpr std::uint8_t node_phrases = 1, node_gaps = 2, node_words = 4, node_cross_clause = 8,
                                   node_cross_sentence = 16;
-    struct fast_edge {
-        std::uint32_t sid = 0;
-        std::uint32_t child = 0;
+    static constexpr std::uint32_t phrase_end_only = 1u << 31;  // the entry is flagged `end` (the matcher drops
+                                                                // it where it cannot end a clause)
+    static constexpr std::uint32_t step_aid_mask = (1u << 30) - 1;
+    static constexpr unsigned step_brk_shift = 30;
+    struct node_view {
+        const std::uint32_t* p;
+        std::uint8_t bits() const { return static_cast<std::uint8_t>(p[0]); }
+        std::uint32_t gap_count() const { return (p[0] >> 8) & 0xFF; }
+        std::uint32_t phrase_count() const { return p[0] >> 16; }
+        std::uint32_t edge_count() const { return (p[0] & node_words) ? p[1] : 0; }
+        const std::uint32_t* edges() const { return p + 4; }  // only with node_words
+        const std::uint32_t* gaps() const { return (p[0] & node_words) ? p + 4 + 2 * p[1] : p + 1; }
+        const std::uint32_t* phrases() const { return gaps() + 2 * gap_count(); }
+        bool may_have(std::uint32_t sid) const { return (p[2 + ((sid >> 5) & 1)] >> (sid & 31)) & 1; }
     };
-    // Read only where a phrase ends or a gap starts (bits), so kept out of the hot record.
-    struct fast_node_ends {
-        std::uint32_t phrases_begin = 0;  // into fast_phrases
-        std::uint32_t gaps_begin = 0;     // into fast_gaps
-        std::uint16_t phrase_count = 0;
-        std::uint8_t gap_count = 0;
-    };
-    struct fast_phrase {
-        std::uint32_t entry = 0;
-        std::uint32_t steps_begin = 0;  // into fast_steps
-        std::uint16_t step_count = 0;
-        bool end_only = false;  // the entry is flagged `end`: the matcher drops it where it cannot end a clause
-    };
-    struct fast_gap {
-        std::uint32_t child = 0;
-        std::uint8_t gap = 0;  // gap_key(size, boundary)
-    };
-    std::vector<fast_node> fast_nodes;
-    std::vector<fast_edge> fast_edges;      // per node, sorted by sid
-    std::vector<fast_node_ends> fast_ends;  // per node
-    std::vector<fast_phrase> fast_phrases;  // grouped by the node they end at
-    std::vector<step> fast_steps;
-    std::vector<fast_gap> fast_gaps;
-    std::vector<std::uint32_t> root_child;  // sid -> child of the root (0 = none): most lookups start there
+    node_view node_at(std::uint32_t offset) const { return node_view{trie.data() + offset}; }
+    std::vector<std::uint32_t> trie;
+    std::vector<std::uint32_t> root_child;  // sid -> offset of the child of the root (0 = none)
     std::vector<bool> time_start;           // sid -> some P time pattern starts with it (an `end` pattern may precede it)
+    std::vector<std::uint32_t> entry_phrases;  // entry -> the phrases it expanded to (for the summary)
+    std::size_t node_count = 0, phrase_count = 0;
     flat_string_map fast_stripped;
     flat_string_map fast_accent;
-    std::vector<std::uint32_t> fast_id;     // nodes index -> fast_nodes index (breadth-first order)
+    std::vector<std::uint32_t> fast_id;     // nodes index -> offset in trie
     std::uint64_t serial = 0;  // unique per loaded lexicon: keys the per-thread word cache
     void finish();
     void drop_loader_structures();
 
-    // The child of `node` on stripped id `sid`, 0 when there is none (the root is nobody's child).
-    std::uint32_t child(std::uint32_t node, std::uint32_t sid) const {
-        if (node == 0) return sid < root_child.size() ? root_child[sid] : 0;
-        const auto& n = fast_nodes[node];
-        if (!((n.mask >> (sid & 63)) & 1)) return 0;
-        const auto* first = fast_edges.data() + n.edges_begin;
-        const auto* last = first + n.edge_count;
-        if (n.edge_count <= 8) {
-            for (const auto* e = first; e != last; ++e)
-                if (e->sid == sid) return e->child;
+    // The child of the node at `offset` on stripped id `sid`, 0 when there is none (the root is nobody's child).
+    std::uint32_t child(std::uint32_t offset, std::uint32_t sid) const {
+        if (offset == 0) return sid < root_child.size() ? root_child[sid] : 0;
+        return child(node_at(offset), sid);
+    }
+    std::uint32_t child(node_view n, std::uint32_t sid) const {
+        if (!(n.bits() & node_words) || !n.may_have(sid)) return 0;
+        const auto count = n.p[1];
+        const auto* first = n.edges();
+        if (count <= 8) {
+            for (std::uint32_t i = 0; i < count; ++i)
+                if (first[2 * i] == sid) return first[2 * i + 1];
             return 0;
         }
-        const auto* e = std::lower_bound(first, last, sid, [](const fast_edge& x, std::uint32_t v) { return x.sid < v; });
-        return e != last && e->sid == sid ? e->child : 0;
+        std::uint32_t lo = 0, hi = count;  // binary search over the pairs' sids
+        while (lo < hi) {
+            const auto mid = (lo + hi) / 2;
+            if (first[2 * mid] < sid) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo < count && first[2 * lo] == sid ? first[2 * lo + 1] : 0;
     }
 };
 

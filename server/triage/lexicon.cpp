@@ -547,21 +547,25 @@ private:
 void lexicon::finish() {
     static std::atomic<std::uint64_t> counter{0};
     serial = ++counter;
-    std::vector<std::vector<fast_edge>> out(nodes.size());
+    struct word_edge {
+        std::uint32_t sid = 0;
+        std::uint32_t child = 0;  // loader node
+    };
+    std::vector<std::vector<word_edge>> out(nodes.size());
     for (const auto& [k, child] : edges)
-        out[static_cast<std::size_t>(k >> 32)].push_back(fast_edge{static_cast<std::uint32_t>(k & 0xFFFFFFFFu), child});
+        out[static_cast<std::size_t>(k >> 32)].push_back(word_edge{static_cast<std::uint32_t>(k & 0xFFFFFFFFu), child});
     for (auto& list : out)
-        std::sort(list.begin(), list.end(), [](const fast_edge& a, const fast_edge& b) { return a.sid < b.sid; });
+        std::sort(list.begin(), list.end(), [](const word_edge& a, const word_edge& b) { return a.sid < b.sid; });
 
     // Breadth-first numbering: the nodes one or two words from the root, which nearly every position
     // of every message visits, sit together in a few hundred KB instead of scattered in insertion order.
     constexpr auto unnumbered = ~std::uint32_t{0};
-    fast_id.assign(nodes.size(), unnumbered);
+    std::vector<std::uint32_t> bfs_id(nodes.size(), unnumbered);
     std::vector<std::uint32_t> order{0};
-    fast_id[0] = 0;
+    bfs_id[0] = 0;
     const auto number = [&](std::uint32_t old) {
-        if (fast_id[old] != unnumbered) return;
-        fast_id[old] = static_cast<std::uint32_t>(order.size());
+        if (bfs_id[old] != unnumbered) return;
+        bfs_id[old] = static_cast<std::uint32_t>(order.size());
         order.push_back(old);
     };
     for (std::size_t k = 0; k < order.size(); ++k) {
@@ -573,49 +577,93 @@ void lexicon::finish() {
 
     root_child.assign(stripped_vocab.size() + 2, 0);
     time_start.assign(stripped_vocab.size() + 2, false);
-    for (const auto& ph : phrases)
+    entry_phrases.assign(entries.size(), 0);
+    for (const auto& ph : phrases) {
+        ++entry_phrases[ph.entry];
         if (entries[ph.entry].cls == sig::P && (entries[ph.entry].flags & f_time) && !ph.steps.empty())
             time_start[ph.steps.front().sid] = true;
+    }
+    node_count = nodes.size();
+    phrase_count = phrases.size();
+
+    // Placement: breadth-first, and each node's leaf children (the most visited kind of node: two
+    // thirds of all) right after it, so the record the walk reads next is often in a line it has.
+    // The root keeps no edges of its own (root_child).
+    const auto is_leaf = [&](std::uint32_t old) { return out[old].empty() && nodes[old].gaps.empty(); };
+    const auto record_words = [&](std::uint32_t old) {
+        const auto& node = nodes[old];
+        const std::size_t depth = node.phrases.empty() ? 0 : phrases[node.phrases.front()].steps.size();
+        const std::size_t edge_words = out[old].empty() ? 0 : 3 + (old == 0 ? 0 : 2 * out[old].size());
+        return 1 + edge_words + 2 * node.gaps.size() + node.phrases.size() * (1 + depth);
+    };
+    std::vector<std::uint32_t> placement;
+    placement.reserve(nodes.size());
+    std::size_t words = 0;
+    const auto place = [&](std::uint32_t old) {
+        if (fast_id[old] != unnumbered) return;
+        // Defensive: 2^32 words would be a lexicon a hundred times today's.
+        if (words > 0xFFFFFFFFu - record_words(old)) throw lexicon_error("lexicon: trie too large");
+        fast_id[old] = static_cast<std::uint32_t>(words);
+        words += record_words(old);
+        placement.push_back(old);
+    };
+    fast_id.assign(nodes.size(), unnumbered);
+    for (const auto old : order) {
+        place(old);
+        for (const auto& e : out[old])
+            if (is_leaf(e.child)) place(e.child);
+        for (const auto& g : nodes[old].gaps)
+            if (is_leaf(g.second)) place(g.second);
+    }
     for (const auto& e : out[0]) root_child[e.sid] = fast_id[e.child];
-    fast_nodes.assign(nodes.size(), fast_node{});
-    fast_ends.assign(nodes.size(), fast_node_ends{});
-    fast_edges.clear();
-    fast_edges.reserve(edges.size());
-    fast_phrases.clear();
-    fast_steps.clear();
-    fast_gaps.clear();
-    for (std::size_t k = 0; k < order.size(); ++k) {
-        const auto& node = nodes[order[k]];
-        const auto& list = out[order[k]];
+
+    trie.assign(words, 0);
+    for (const auto old : placement) {
+        const auto& node = nodes[old];
+        const auto& list = out[old];
         // Defensive: a prefix followed by more than 65,535 different words would need a vocabulary
         // a hundred times today's; the same for the patterns ending at, or gaps leaving, one node.
         if (list.size() > 0xFFFF || node.phrases.size() > 0xFFFF || node.gaps.size() > 0xFF)
             throw lexicon_error("lexicon: too many patterns share one prefix");
-        auto& n = fast_nodes[k];
-        n.edges_begin = static_cast<std::uint32_t>(fast_edges.size());
-        n.edge_count = static_cast<std::uint16_t>(list.size());
-        n.bits = static_cast<std::uint8_t>(
-            (node.phrases.empty() ? 0 : node_phrases) | (node.gaps.empty() ? 0 : node_gaps) |
-            (list.empty() ? 0 : node_words) | (node.brk >= clause_boundary ? node_cross_clause : 0) |
-            (node.brk >= sentence_boundary ? node_cross_sentence : 0)
-        );
-        for (const auto& e : list) {
-            n.mask |= std::uint64_t{1} << (e.sid & 63);
-            fast_edges.push_back(fast_edge{e.sid, fast_id[e.child]});
+        auto* w = trie.data() + fast_id[old];
+        w[0] = static_cast<std::uint32_t>(
+                   (node.phrases.empty() ? 0 : node_phrases) | (node.gaps.empty() ? 0 : node_gaps) |
+                   (list.empty() ? 0 : node_words) | (node.brk >= clause_boundary ? node_cross_clause : 0) |
+                   (node.brk >= sentence_boundary ? node_cross_sentence : 0)
+               ) |
+               static_cast<std::uint32_t>(node.gaps.size() << 8) | static_cast<std::uint32_t>(node.phrases.size() << 16);
+        ++w;
+        if (!list.empty()) {
+            const bool root = old == 0;
+            w[0] = root ? 0 : static_cast<std::uint32_t>(list.size());
+            std::uint64_t mask = 0;
+            for (const auto& e : list) mask |= std::uint64_t{1} << (e.sid & 63);
+            w[1] = root ? 0 : static_cast<std::uint32_t>(mask);
+            w[2] = root ? 0 : static_cast<std::uint32_t>(mask >> 32);
+            w += 3;
+            if (!root)
+                for (const auto& e : list) {
+                    *w++ = e.sid;
+                    *w++ = fast_id[e.child];
+                }
         }
-        auto& ends = fast_ends[k];
-        ends.phrases_begin = static_cast<std::uint32_t>(fast_phrases.size());
-        ends.phrase_count = static_cast<std::uint16_t>(node.phrases.size());
+        for (const auto& [gap, child] : node.gaps) {
+            *w++ = gap;
+            *w++ = fast_id[child];
+        }
+        const std::size_t depth = node.phrases.empty() ? 0 : phrases[node.phrases.front()].steps.size();
         for (const auto pid : node.phrases) {
             const auto& ph = phrases[pid];
-            fast_phrases.push_back(fast_phrase{ph.entry, static_cast<std::uint32_t>(fast_steps.size()),
-                                               static_cast<std::uint16_t>(ph.steps.size()),
-                                               (entries[ph.entry].flags & f_end) != 0});
-            fast_steps.insert(fast_steps.end(), ph.steps.begin(), ph.steps.end());
+            // Defensive: the trie path is the phrase, one edge per step, so every phrase ending at a node
+            // has the node's depth; the ids are far below the bits kept for them.
+            if (ph.steps.size() != depth || ph.entry >= phrase_end_only)
+                throw lexicon_error("lexicon: inconsistent trie");
+            *w++ = ph.entry | ((entries[ph.entry].flags & f_end) ? phrase_end_only : 0);
+            for (const auto& st : ph.steps) {
+                if (st.aid > step_aid_mask) throw lexicon_error("lexicon: too many distinct words");
+                *w++ = st.aid | static_cast<std::uint32_t>(st.brk) << step_brk_shift;
+            }
         }
-        ends.gaps_begin = static_cast<std::uint32_t>(fast_gaps.size());
-        ends.gap_count = static_cast<std::uint8_t>(node.gaps.size());
-        for (const auto& [gap, child] : node.gaps) fast_gaps.push_back(fast_gap{fast_id[child], gap});
     }
     fast_stripped.build(stripped_vocab);
     fast_accent.build(accent_vocab);

@@ -599,68 +599,84 @@ struct walker {
         return false;
     }
 
-    void report(std::uint32_t node, std::uint32_t pos) {
-        const auto& ends = lex.fast_ends[node];
-        for (auto p = ends.phrases_begin; p < ends.phrases_begin + ends.phrase_count; ++p) {
-            const auto& ph = lex.fast_phrases[p];
-            if (ph.step_count != depth) continue;  // defensive: the trie path is the phrase
-            if (ph.end_only && !may_end(pos)) continue;
-            const auto* steps = lex.fast_steps.data() + ph.steps_begin;
+    void report(lexicon::node_view n, std::uint32_t pos) {
+        // Each phrase is a head word and one word per step (detail.hpp); the node's depth is ours.
+        const auto* ph = n.phrases();
+        for (std::uint32_t p = 0; p < n.phrase_count(); ++p, ph += 1 + depth) {
+            if ((ph[0] & lexicon::phrase_end_only) && !may_end(pos)) continue;
+            const auto* steps = ph + 1;
             bool ok = true;
             bool stripped_only = true;
             for (std::size_t i = 0; i < depth && ok; ++i) {
                 const sub* s = stack[i];
-                if (s == nullptr || steps[i].sid == number_id) continue;
+                if (s == nullptr || s->sid == number_id) continue;
                 if (!s->plain) {
                     stripped_only = false;
-                    ok = s->aid == steps[i].aid;
+                    ok = s->aid == (steps[i] & lexicon::step_aid_mask);
                 }
             }
             // The walk crossed punctuation because some phrase through the node writes it; this one
             // must write it too, at that place.
             for (std::size_t i = 0; crossed > 0 && i + 1 < depth && ok; ++i) {
                 if (stack[i] == nullptr || stack[i + 1] == nullptr || at[i + 1] == at[i]) continue;
-                ok = boundary_before(at[i + 1]) <= steps[i].brk;
+                ok = boundary_before(at[i + 1]) <= (steps[i] >> lexicon::step_brk_shift);
             }
-            if (ok) hits.push_back(hit{ph.entry, start, pos, stripped_only, steps[0].sid});
+            if (ok) hits.push_back(hit{ph[0] & ~lexicon::phrase_end_only, start, pos, stripped_only, stack[0]->sid});
         }
     }
 
     void walk(std::uint32_t node, std::uint32_t pos) {
-        const auto bits = lex.fast_nodes[node].bits;
-        if (depth > 0 && (bits & lexicon::node_phrases)) report(node, pos);
+        const auto n = lex.node_at(node);
+        const auto bits = n.bits();
+        if (depth > 0 && (bits & lexicon::node_phrases)) report(n, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
-        if (bits & lexicon::node_gaps) walk_gaps(node, pos);
+        if (bits & lexicon::node_gaps) walk_gaps(n, pos);
         walk_tokens(node, pos, false);
     }
 
-    void walk_gaps(std::uint32_t node, std::uint32_t pos) {
-        const auto& ends = lex.fast_ends[node];
-        for (auto g = ends.gaps_begin; g < ends.gaps_begin + ends.gap_count; ++g) {
-            const auto [child, key] = lex.fast_gaps[g];
+    void walk_gaps(lexicon::node_view n, std::uint32_t pos) {
+        const auto* g = n.gaps();
+        for (std::uint32_t j = 0; j < n.gap_count(); ++j, g += 2) {
+            const auto key = static_cast<std::uint8_t>(g[0]);
+            const auto child = g[1];
             const auto gap = gap_size(key), brk = gap_boundary(key);
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap unless the
             // pattern writes punctuation there ("a, ~3 b"); never across a stronger boundary.
             stack[depth++] = nullptr;
+            // Half of all the walk's steps are tried after a gap, and most find no edge: the gap
+            // child's mask rules those out here, without the search.
+            const auto after = lex.node_at(child);
             std::uint32_t k = 0;
             for (; k <= gap && pos + k < t.toks.size(); ++k) {
                 if (boundary_before(pos + k) > brk) break;
-                walk_tokens(child, pos + k, true);
+                if (may_step(after, pos + k)) walk_tokens(child, pos + k, true);
             }
             if (k <= gap && pos + k >= t.toks.size()) open = true;
             --depth;
         }
     }
 
+    // False when no reading of the token at `pos` can follow an edge of `n` (walk_tokens would find none).
+    bool may_step(lexicon::node_view n, std::uint32_t pos) const {
+        if (!(n.bits() & lexicon::node_words)) return false;
+        const auto& tok = t.toks[pos];
+        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
+            const auto sid = t.forms[f].subs[0].sid;
+            if (sid != unknown_id && n.may_have(sid)) return true;
+        }
+        return false;
+    }
+
     // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
     // on across punctuation only when some phrase through `node` writes it (after_gap: the gap checked).
     void walk_tokens(std::uint32_t node, std::uint32_t pos, bool after_gap) {
+        const auto n = lex.node_at(node);
+        const auto bits = n.bits();
         if (pos >= t.toks.size()) {
             // The walk met the end of the tokens: more tokens could extend it (match_tail).
-            if (lex.fast_nodes[node].bits & lexicon::node_words) open = true;
+            if (bits & lexicon::node_words) open = true;
             return;
         }
-        const auto bits = lex.fast_nodes[node].bits;
         if (node != 0 && !(bits & lexicon::node_words)) return;  // a leaf: no search
         bool crossing = false;
         if (node != 0 && !after_gap) {

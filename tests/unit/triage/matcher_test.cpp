@@ -26,8 +26,8 @@ TEST(TriageTrie, NoEdgeIsInvented) {
     std::size_t checked = 0;
     for (std::uint32_t node = 0; node < lex().nodes.size(); ++node) {
         // Every sid on the wide nodes (binary search), a spread of sids elsewhere (linear scan, mask).
-        const auto& n = lex().fast_nodes[lex().fast_id[node]];
-        const std::uint32_t step = node == 0 || n.edge_count > 8 ? 1 : 97;
+        const auto n = lex().node_at(lex().fast_id[node]);
+        const std::uint32_t step = node == 0 || n.edge_count() > 8 ? 1 : 97;
         for (std::uint32_t sid = node % step; sid < vocab + 64; sid += step) {
             const auto it = lex().edges.find((static_cast<std::uint64_t>(node) << 32) | sid);
             ASSERT_EQ(lex().child(lex().fast_id[node], sid), it == lex().edges.end() ? 0u : lex().fast_id[it->second])
@@ -38,55 +38,92 @@ TEST(TriageTrie, NoEdgeIsInvented) {
     EXPECT_GT(checked, lex().nodes.size());
 }
 
+// How many word edges leave each loader node.
+std::vector<std::size_t> edge_counts(const lexicon& l) {
+    std::vector<std::size_t> n(l.nodes.size(), 0);
+    for (const auto& [key, child] : l.edges) ++n[static_cast<std::size_t>(key >> 32)];
+    return n;
+}
+
 TEST(TriageTrie, RootChildrenAndLeavesAreFlagged) {
+    const auto edges = edge_counts(lex());
     std::size_t leaves = 0;
     for (std::uint32_t node = 0; node < lex().nodes.size(); ++node) {
-        const auto& n = lex().fast_nodes[lex().fast_id[node]];
-        EXPECT_EQ((n.bits & lexicon::node_phrases) != 0, !lex().nodes[node].phrases.empty());
-        EXPECT_EQ((n.bits & lexicon::node_gaps) != 0, !lex().nodes[node].gaps.empty());
-        EXPECT_EQ((n.bits & lexicon::node_words) != 0, n.edge_count > 0);
-        leaves += n.edge_count == 0;
+        const auto n = lex().node_at(lex().fast_id[node]);
+        EXPECT_EQ((n.bits() & lexicon::node_phrases) != 0, !lex().nodes[node].phrases.empty());
+        EXPECT_EQ((n.bits() & lexicon::node_gaps) != 0, !lex().nodes[node].gaps.empty());
+        EXPECT_EQ((n.bits() & lexicon::node_words) != 0, edges[node] > 0);
+        // The root's edges live in root_child.
+        EXPECT_EQ(n.edge_count(), node == 0 ? 0 : edges[node]);
+        leaves += edges[node] == 0;
     }
     EXPECT_GT(leaves, 0u);
 }
 
-TEST(TriageTrie, NumberingIsBreadthFirstAndOneToOne) {
+// Records in breadth-first order, except that a leaf (no word edge, no gap) sits right after its
+// parent's record or its leaf siblings'; no two records overlap.
+TEST(TriageTrie, RecordsAreBreadthFirstWithLeavesBesideTheirParent) {
     const auto& l = lex();
-    std::vector<char> seen(l.nodes.size(), 0);
-    for (const auto id : l.fast_id) {
-        ASSERT_LT(id, seen.size());
-        EXPECT_FALSE(seen[id]);
-        seen[id] = 1;
-    }
-    EXPECT_EQ(l.fast_id[0], 0u);
-    // Every child of the root comes before every grandchild.
-    std::uint32_t last_child = 0;
-    for (const auto c : l.root_child) last_child = std::max(last_child, c);
-    for (const auto& [key, child] : l.edges)
-        if ((key >> 32) != 0) {
-            EXPECT_GT(l.fast_id[child], last_child);
+    const auto edges = edge_counts(l);
+    std::vector<std::uint32_t> parent(l.nodes.size(), 0);
+    std::vector<std::vector<std::uint32_t>> children(l.nodes.size());
+    for (const auto& [key, child] : l.edges) children[static_cast<std::size_t>(key >> 32)].push_back(child);
+    for (std::uint32_t node = 0; node < l.nodes.size(); ++node)
+        for (const auto& g : l.nodes[node].gaps) children[node].push_back(g.second);
+    for (std::uint32_t node = 0; node < l.nodes.size(); ++node)
+        for (const auto c : children[node]) parent[c] = node;
+    const auto leaf = [&](std::uint32_t node) { return edges[node] == 0 && l.nodes[node].gaps.empty(); };
+    // Breadth-first levels, children by their loader number within a parent (the order of the offsets of
+    // one level is not fixed, only that a level comes after the one above it).
+    std::vector<std::uint32_t> level(l.nodes.size(), 0);
+    std::vector<std::uint32_t> queue{0};
+    for (std::size_t k = 0; k < queue.size(); ++k)
+        for (const auto c : children[queue[k]]) {
+            level[c] = level[queue[k]] + 1;
+            queue.push_back(c);
         }
+    ASSERT_EQ(queue.size(), l.nodes.size());
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> by_offset;  // (offset, node)
+    for (std::uint32_t node = 0; node < l.nodes.size(); ++node) by_offset.emplace_back(l.fast_id[node], node);
+    std::sort(by_offset.begin(), by_offset.end());
+    EXPECT_EQ(by_offset.front(), (std::pair<std::uint32_t, std::uint32_t>{0, 0}));
+    std::uint32_t last_inner = 0, last_level = 0;
+    for (std::size_t k = 0; k < by_offset.size(); ++k) {
+        const auto [offset, node] = by_offset[k];
+        if (k > 0) {
+            ASSERT_LT(by_offset[k - 1].first, offset) << "two records at one offset";
+        }
+        if (leaf(node)) {
+            EXPECT_EQ(parent[node], last_inner) << "leaf " << node << " away from its parent";
+        } else {
+            EXPECT_GE(level[node], last_level) << "node " << node << " out of breadth-first order";
+            last_inner = node;
+            last_level = level[node];
+        }
+    }
 }
 
 TEST(TriageTrie, FlatPhrasesAndGapsAreTheLoadersOnes) {
     const auto& l = lex();
     for (std::uint32_t node = 0; node < l.nodes.size(); ++node) {
-        const auto& ends = l.fast_ends[l.fast_id[node]];
-        ASSERT_EQ(ends.phrase_count, l.nodes[node].phrases.size());
-        for (std::size_t k = 0; k < ends.phrase_count; ++k) {
-            const auto& flat = l.fast_phrases[ends.phrases_begin + k];
+        const auto n = l.node_at(l.fast_id[node]);
+        ASSERT_EQ(n.phrase_count(), l.nodes[node].phrases.size());
+        const auto* flat = n.phrases();
+        for (std::size_t k = 0; k < n.phrase_count(); ++k) {
             const auto& ph = l.phrases[l.nodes[node].phrases[k]];
-            ASSERT_EQ(flat.entry, ph.entry);
-            ASSERT_EQ(flat.step_count, ph.steps.size());
+            ASSERT_EQ(flat[0] & ~lexicon::phrase_end_only, ph.entry);
+            ASSERT_EQ((flat[0] & lexicon::phrase_end_only) != 0, (l.entries[ph.entry].flags & f_end) != 0);
             for (std::size_t i = 0; i < ph.steps.size(); ++i) {
-                const auto& a = l.fast_steps[flat.steps_begin + i];
-                EXPECT_TRUE(a.sid == ph.steps[i].sid && a.aid == ph.steps[i].aid && a.gap == ph.steps[i].gap);
+                const auto w = flat[1 + i];
+                EXPECT_EQ(w & lexicon::step_aid_mask, ph.steps[i].aid);
+                EXPECT_EQ(w >> lexicon::step_brk_shift, ph.steps[i].brk);
             }
+            flat += 1 + ph.steps.size();
         }
-        ASSERT_EQ(ends.gap_count, l.nodes[node].gaps.size());
-        for (std::size_t k = 0; k < ends.gap_count; ++k) {
-            EXPECT_EQ(l.fast_gaps[ends.gaps_begin + k].gap, l.nodes[node].gaps[k].first);
-            EXPECT_EQ(l.fast_gaps[ends.gaps_begin + k].child, l.fast_id[l.nodes[node].gaps[k].second]);
+        ASSERT_EQ(n.gap_count(), l.nodes[node].gaps.size());
+        for (std::size_t k = 0; k < n.gap_count(); ++k) {
+            EXPECT_EQ(n.gaps()[2 * k], l.nodes[node].gaps[k].first);
+            EXPECT_EQ(n.gaps()[2 * k + 1], l.fast_id[l.nodes[node].gaps[k].second]);
         }
     }
 }
@@ -95,8 +132,11 @@ TEST(TriageTrie, LoaderStructuresAreFreedAndTheSummaryStillCounts) {
     const auto l = load_lexicon_blocking(TAMSU_DEFAULT_LEXICON_DIR);
     EXPECT_TRUE(l->phrases.empty() && l->nodes.empty() && l->edges.empty() && l->fast_id.empty());
     EXPECT_TRUE(l->stripped_vocab.empty() && l->accent_vocab.empty());
-    EXPECT_EQ(l->fast_phrases.size(), lex().phrases.size());
-    EXPECT_EQ(l->fast_nodes.size(), lex().nodes.size());
+    EXPECT_EQ(l->phrase_count, lex().phrases.size());
+    EXPECT_EQ(l->node_count, lex().nodes.size());
+    std::size_t expanded = 0;
+    for (const auto n : l->entry_phrases) expanded += n;
+    EXPECT_EQ(expanded, lex().phrases.size());
 }
 
 TEST(TriageT2s, EveryListedCharacterIsSimplifiedAndNoOtherIs) {
