@@ -70,7 +70,7 @@ def main():
     ap.add_argument("--bits", type=int, default=18)
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--lr", type=float, default=0.2)
-    ap.add_argument("--l2", type=float, default=1e-5)
+    ap.add_argument("--l2", type=float, default=1e-2)
     ap.add_argument("--positive-weight", type=float, default=2.0)
     ap.add_argument("--threshold", type=float, default=0.7)
     args = ap.parse_args()
