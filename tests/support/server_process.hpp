@@ -27,7 +27,9 @@ struct server_options {
     std::filesystem::path log_dir;                     // where serve-N.stdout/.stderr go; required
     std::vector<std::string> extra_args;               // appended after --data-dir/--listen
     std::map<std::string, std::string> env;            // added to child_environment()
-    std::chrono::milliseconds start_timeout{30'000};   // until `listening on` (Argon2id and sanitizers are slow)
+    // Until `listening on`: a deadline, not a wait. Under ASan the triage lexicon (258,000 expanded phrases)
+    // takes 10-15 s to load on a 2-core machine, and ctest -j2 starts two servers at once.
+    std::chrono::milliseconds start_timeout{90'000};
 };
 
 class server_process {
