@@ -550,7 +550,6 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         if (!base.subs[0].plain) ++accented;
     }
     if (accented >= 2 && accented * 2 >= words) {
-        std::string acc, str;
         for (std::size_t i = first_tok; i < out.toks.size(); ++i) {
             const auto& tk = out.toks[i];
             const std::string_view txt(out.text.data() + tk.text_begin, tk.text_len);
@@ -558,8 +557,8 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                 continue;
             auto& s = out.forms[tk.form_begin].subs[0];
             if (!s.plain) continue;
-            accent_and_strip(txt, acc, str);
-            const auto aid = lex.fast_accent.find(acc);
+            // Letters a-z only: the word is its own accent key (accent_and_strip would copy it).
+            const auto aid = lex.fast_accent.find(txt);
             s.plain = false;
             s.aid = aid == unknown_id ? ~std::uint32_t{0} : aid;
         }
