@@ -15,10 +15,13 @@ namespace tamsu::triage::detail {
 
 namespace {
 
-std::size_t cp_count(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; })
-    );
+// Exactly one code point (a byte that starts a sequence, and no second one). Asked of every word of
+// every message for letter joining, and most words answer at their second byte.
+bool one_cp(std::string_view s) {
+    std::size_t starts = 0;
+    for (const char c : s)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++starts > 1) return false;
+    return starts == 1;
 }
 
 // Splits UTF-8 into code point strings (cheap: tokens are short).
@@ -507,11 +510,11 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
-            if (cp_count(word) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
-                                           cp_count(split.text(raw[i - 1])) == 1)) {
+            if (one_cp(word) && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
+                                  one_cp(split.text(raw[i - 1])))) {
                 std::size_t j = i + 1;
                 std::string joined(word);
-                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(split.text(raw[j])) == 1) {
+                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && one_cp(split.text(raw[j]))) {
                     joined += split.text(raw[j]);
                     ++j;
                 }
