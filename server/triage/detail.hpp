@@ -224,6 +224,7 @@ struct lexicon {
         const std::uint32_t* gaps() const { return (p[0] & node_words) ? p + 4 + 2 * p[1] : p + 1; }
         const std::uint32_t* phrases() const { return gaps() + 2 * gap_count(); }
         bool may_have(std::uint32_t sid) const { return (p[2 + ((sid >> 5) & 1)] >> (sid & 31)) & 1; }
+        std::uint64_t edge_mask() const { return p[2] | std::uint64_t{p[3]} << 32; }  // bit sid % 64; only with node_words
     };
     node_view node_at(std::uint32_t offset) const { return node_view{trie.data() + offset}; }
     std::vector<std::uint32_t> trie;

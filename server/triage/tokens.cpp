@@ -574,6 +574,7 @@ struct walker {
     const lexicon& lex;
     const tokens& t;
     std::vector<hit>& hits;
+    const std::uint64_t* first_sids = nullptr;  // per token (sid_masks), from the first start walked on
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
     std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
@@ -660,13 +661,7 @@ struct walker {
 
     // False when no reading of the token at `pos` can follow an edge of `n` (walk_tokens would find none).
     bool may_step(lexicon::node_view n, std::uint32_t pos) const {
-        if (!(n.bits() & lexicon::node_words)) return false;
-        const auto& tok = t.toks[pos];
-        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
-            const auto sid = t.forms[f].subs[0].sid;
-            if (sid != unknown_id && n.may_have(sid)) return true;
-        }
-        return false;
+        return (n.bits() & lexicon::node_words) && (n.edge_mask() & first_sids[pos]) != 0;
     }
 
     // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
@@ -680,6 +675,9 @@ struct walker {
             return;
         }
         if (node != 0 && !(bits & lexicon::node_words)) return;  // a leaf: no search
+        // Most visited nodes have no edge for any reading here: one AND instead of a search per reading.
+        // (Every reading has a first word: the loader rejects an empty teencode expansion.)
+        if (node != 0 && !may_step(n, pos)) return;
         bool crossing = false;
         if (node != 0 && !after_gap) {
             if (const auto b = boundary_before(pos); b != no_boundary) {
@@ -724,6 +722,21 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
 
 namespace {
 
+// Per token from `from` on, one bit (sid % 64) for the first word of each reading: with a node's edge
+// mask it tells in one AND whether any reading could step from that node (walker::may_step).
+const std::uint64_t* sid_masks(const tokens& t, std::uint32_t from) {
+    thread_local std::vector<std::uint64_t> masks;
+    masks.resize(t.toks.size());
+    for (auto i = from; i < t.toks.size(); ++i) {
+        const auto& tok = t.toks[i];
+        std::uint64_t m = 0;
+        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
+            if (const auto sid = t.forms[f].subs[0].sid; sid != unknown_id) m |= std::uint64_t{1} << (sid & 63);
+        masks[i] = m;
+    }
+    return masks.data();
+}
+
 // The same entry can be reached through several readings of a token: keep one hit per span.
 void sort_unique(std::vector<hit>& hits) {
     std::sort(hits.begin(), hits.end(), hit_before);
@@ -740,7 +753,7 @@ void sort_unique(std::vector<hit>& hits) {
 
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
     hits.clear();
-    walker w{lex, t, hits};
+    walker w{lex, t, hits, sid_masks(t, 0)};
     for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
         w.start = i;
         w.depth = 0;
@@ -755,7 +768,9 @@ void match_tail(
 ) {
     hits.clear();
     open.clear();
-    walker w{lex, t, hits};
+    auto from = after;
+    for (const auto i : earlier) from = std::min(from, i);
+    walker w{lex, t, hits, sid_masks(t, from)};
     const auto walk_from = [&](std::uint32_t i) {
         w.start = i;
         w.depth = 0;
