@@ -570,11 +570,17 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
 
 namespace {
 
+// What the walk reads of a token at nearly every step, side by side (walk_facts).
+struct walk_token {
+    std::uint64_t first_sids = 0;  // bit sid % 64 of each reading's first word
+    std::uint8_t brk = no_boundary;  // the punctuation before the token (none at the start of the text)
+};
+
 struct walker {
     const lexicon& lex;
     const tokens& t;
     std::vector<hit>& hits;
-    const std::uint64_t* first_sids = nullptr;  // per token (sid_masks), from the first start walked on
+    const walk_token* wt = nullptr;  // per token (walk_facts), from the first start walked on
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
     std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
@@ -582,12 +588,8 @@ struct walker {
     bool open = false;  // the walk met the end of the tokens: more tokens could extend it (match_tail)
     std::uint32_t crossed = 0;  // clause punctuation crossed between literal steps on the current path
 
-    // The punctuation between the tokens at pos - 1 and pos (none at the start of the text).
-    std::uint8_t boundary_before(std::uint32_t pos) const {
-        if (pos == 0) return no_boundary;
-        const auto d = t.toks[pos].clause - t.toks[pos - 1].clause;
-        return d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
-    }
+    // The punctuation between the tokens at pos - 1 and pos (pos < t.toks.size()).
+    std::uint8_t boundary_before(std::uint32_t pos) const { return wt[pos].brk; }
 
     // Where a pattern flagged `end` may stop: at punctuation, a send boundary or the end, or before a
     // word that starts a time pattern (the engine then checks that the time ends the clause).
@@ -661,7 +663,7 @@ struct walker {
 
     // False when no reading of the token at `pos` can follow an edge of `n` (walk_tokens would find none).
     bool may_step(lexicon::node_view n, std::uint32_t pos) const {
-        return (n.bits() & lexicon::node_words) && (n.edge_mask() & first_sids[pos]) != 0;
+        return (n.bits() & lexicon::node_words) && (n.edge_mask() & wt[pos].first_sids) != 0;
     }
 
     // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
@@ -722,19 +724,22 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
 
 namespace {
 
-// Per token from `from` on, one bit (sid % 64) for the first word of each reading: with a node's edge
-// mask it tells in one AND whether any reading could step from that node (walker::may_step).
-const std::uint64_t* sid_masks(const tokens& t, std::uint32_t from) {
-    thread_local std::vector<std::uint64_t> masks;
-    masks.resize(t.toks.size());
+// Per token from `from` on: one bit (sid % 64) for the first word of each reading, which with a node's
+// edge mask tells in one AND whether any reading could step from that node (walker::may_step), and the
+// punctuation before it, which the walk asks at nearly every step.
+const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
+    thread_local std::vector<walk_token> facts;
+    facts.resize(t.toks.size());
     for (auto i = from; i < t.toks.size(); ++i) {
         const auto& tok = t.toks[i];
         std::uint64_t m = 0;
         for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
             if (const auto sid = t.forms[f].subs[0].sid; sid != unknown_id) m |= std::uint64_t{1} << (sid & 63);
-        masks[i] = m;
+        facts[i].first_sids = m;
+        const auto d = i == 0 ? 0 : tok.clause - t.toks[i - 1].clause;
+        facts[i].brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
     }
-    return masks.data();
+    return facts.data();
 }
 
 // The same entry can be reached through several readings of a token: keep one hit per span.
@@ -753,7 +758,7 @@ void sort_unique(std::vector<hit>& hits) {
 
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
     hits.clear();
-    walker w{lex, t, hits, sid_masks(t, 0)};
+    walker w{lex, t, hits, walk_facts(t, 0)};
     for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
         w.start = i;
         w.depth = 0;
@@ -770,7 +775,7 @@ void match_tail(
     open.clear();
     auto from = after;
     for (const auto i : earlier) from = std::min(from, i);
-    walker w{lex, t, hits, sid_masks(t, from)};
+    walker w{lex, t, hits, walk_facts(t, from)};
     const auto walk_from = [&](std::uint32_t i) {
         w.start = i;
         w.depth = 0;
