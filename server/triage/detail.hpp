@@ -69,6 +69,17 @@ struct entry {
     std::uint32_t flags = 0;
 };
 
+// What the rules read of an entry, for every hit of every message: an `entry` is ~180 bytes of strings,
+// one cache line or more per hit, where these facts are eight bytes side by side (lexicon::facts).
+struct entry_facts {
+    enum : std::uint8_t { cat_none = 1, cat_service = 2, cat_suicide = 4 };  // category "-", "service", "suicide_self_harm"
+    std::uint32_t flags = 0;
+    std::int16_t weight = 0;
+    sig cls = sig::L;
+    lang_code lang = lang_code::other;
+    std::uint8_t category = 0;  // cat_* bits
+};
+
 // Reserved token ids: 0 = not in the lexicon vocabulary, 1 = any number.
 inline constexpr std::uint32_t unknown_id = 0;
 inline constexpr std::uint32_t number_id = 1;
@@ -148,6 +159,7 @@ using vocab_map = std::unordered_map<std::string, std::uint32_t, string_hash, st
 
 struct lexicon {
     std::vector<entry> entries;
+    std::vector<entry_facts> facts;  // entries[i]'s, built by finish()
     // The loader's structures, from which finish() builds the flat read-only copies below;
     // drop_loader_structures() then frees them (about 90 MB, two thirds of a loaded lexicon's memory).
     std::vector<phrase> phrases;
@@ -212,6 +224,7 @@ struct lexicon {
         const std::uint32_t* gaps() const { return (p[0] & node_words) ? p + 4 + 2 * p[1] : p + 1; }
         const std::uint32_t* phrases() const { return gaps() + 2 * gap_count(); }
         bool may_have(std::uint32_t sid) const { return (p[2 + ((sid >> 5) & 1)] >> (sid & 31)) & 1; }
+        std::uint64_t edge_mask() const { return p[2] | std::uint64_t{p[3]} << 32; }  // bit sid % 64; only with node_words
     };
     node_view node_at(std::uint32_t offset) const { return node_view{trie.data() + offset}; }
     std::vector<std::uint32_t> trie;

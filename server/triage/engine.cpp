@@ -58,6 +58,7 @@ struct hit_facts {
     std::uint32_t flags = 0;
     std::uint32_t msg = 0;
     std::uint32_t clause = 0;  // after contrast words split clauses (split_clauses)
+    std::uint8_t category = 0;  // entry_facts::cat_* bits
 };
 
 // One thread's working memory for analyses, reused from message to message instead of allocated.
@@ -91,10 +92,10 @@ public:
         facts_.resize(n_);
         rules_.clear();
         for (std::size_t i = 0; i < n_; ++i) {
-            const auto& e = ent(i);
-            facts_[i] = hit_facts{e.cls, e.lang, e.flags, t_.toks[hits_[i].begin].msg, 0};
-            fx_[i].cls = ent(i).cls;
-            fx_[i].weight = ent(i).weight;
+            const auto& e = lex_.facts[hits_[i].entry];
+            facts_[i] = hit_facts{e.cls, e.lang, e.flags, t_.toks[hits_[i].begin].msg, 0, e.category};
+            fx_[i].cls = e.cls;
+            fx_[i].weight = e.weight;
             // An exhaustion or exam idiom ("mệt muốn chết") still says the student is struggling: N.
             if (fx_[i].cls == sig::HYP && fx_[i].weight > 0) fx_[i].cls = sig::N;
             // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
@@ -172,7 +173,7 @@ private:
         for (std::size_t i = 0; i < n_; ++i) {
             if (!(flags(i) & f_end) || at_clause_end(hits_[i].end)) continue;
             const bool time_follows = std::any_of(hits_.begin(), hits_.begin() + static_cast<std::ptrdiff_t>(n_), [&](const hit& h) {
-                const auto& e = lex_.entries[h.entry];
+                const auto& e = lex_.facts[h.entry];
                 return h.begin == hits_[i].end && e.cls == sig::P && (e.flags & f_time) && at_clause_end(h.end);
             });
             if (!time_follows) fx_[i].alive = false;
@@ -560,7 +561,7 @@ private:
         for (std::size_t i = 0; i < n_; ++i) {
             auto& f = fx_[i];
             if (!f.alive || orig(i) != sig::H || f.cls != sig::H || f.weight == 0) continue;
-            if (ent(i).category == "suicide_self_harm") continue;
+            if (facts_[i].category & entry_facts::cat_suicide) continue;
             const auto cl = clause(i), m = msg(i);
             if (!cue_in_clause(sig::PAST, cl)) continue;
             const auto resolving = [&](std::size_t j) { return msg(j) == m && (flags(j) & f_resolved); };
@@ -830,14 +831,17 @@ private:
         }
         bool service = false;
         for (auto i : order) {
-            const auto& e = ent(i);
             const auto& f = fx_[i];
-            if (f.weight > 0 && e.category != "-" &&
-                std::find(a.categories.begin(), a.categories.end(), e.category) == a.categories.end())
-                a.categories.push_back(e.category);
-            if (e.category == "service") service = true;
+            const auto cat = facts_[i].category;
+            if (f.weight > 0 && !(cat & entry_facts::cat_none)) {
+                const auto& category = ent(i).category;
+                if (std::find(a.categories.begin(), a.categories.end(), category) == a.categories.end())
+                    a.categories.push_back(category);
+            }
+            if (cat & entry_facts::cat_service) service = true;
             if (orig(i) == sig::TP) a.third_party = true;
             if (!with_matches_) continue;
+            const auto& e = ent(i);
             match mt;
             mt.term = e.pattern;
             for (auto k = hits_[i].begin; k < hits_[i].end; ++k) {

@@ -547,6 +547,20 @@ private:
 void lexicon::finish() {
     static std::atomic<std::uint64_t> counter{0};
     serial = ++counter;
+    facts.clear();
+    facts.reserve(entries.size());
+    for (const auto& e : entries) {
+        entry_facts f;
+        f.flags = e.flags;
+        f.weight = static_cast<std::int16_t>(e.weight);  // 0-20, checked when read
+        f.cls = e.cls;
+        f.lang = e.lang;
+        f.category = static_cast<std::uint8_t>(
+            (e.category == "-" ? entry_facts::cat_none : 0) | (e.category == "service" ? entry_facts::cat_service : 0) |
+            (e.category == "suicide_self_harm" ? entry_facts::cat_suicide : 0)
+        );
+        facts.push_back(f);
+    }
     struct word_edge {
         std::uint32_t sid = 0;
         std::uint32_t child = 0;  // loader node

@@ -493,15 +493,40 @@ void fold(std::string_view text, std::vector<char32_t>& out) {
     if (!fold_fast(text, out)) fold_reference(text, out);
 }
 
-void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& raw) {
+namespace {
+
+// fold() of text made only of ASCII, which is most messages (English, Vietnamese typed without marks):
+// only A-Z change, so the folded text is the bytes lowercased, eight at a time. False at the first
+// byte of another block (`out` unspecified).
+bool fold_ascii(std::string_view text, std::string& out) {
+    out.resize(text.size());
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, text.data() + i, sizeof w);
+        if (w & highs) return false;
+        // Per byte (all below 0x80, so no carry crosses a byte): high bit of the first sum when the
+        // byte is above 'Z', of the second when it is 'A' or above.
+        const std::uint64_t above_z = w + ones * (0x7F - 'Z'), from_a = w + ones * (0x80 - 'A');
+        w |= ((from_a & ~above_z) & highs) >> 2;  // 0x20: the lowercase bit
+        std::memcpy(out.data() + i, &w, sizeof w);
+    }
+    for (; i < text.size(); ++i) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        if (b >= 0x80) return false;
+        out[i] = static_cast<char>(b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b);
+    }
+    return true;
+}
+
+// split_raw() on folded text: `Ch` is unsigned char for ASCII text (fold_ascii), whose bytes are their
+// own UTF-8 and never Han, emoji or a non-ASCII mark, so that instance needs no decoding or encoding;
+// char32_t for any other text.
+template <class Ch>
+void split_folded(const lexicon* lex, const Ch* cps, std::size_t n, std::uint32_t clause_start, raw_tokens& raw) {
     auto& out = raw.toks;
     auto& chars = raw.chars;
-    out.clear();
-    chars.clear();
-    // Steps 1, 2 and 4; ASCII and the common blocks without a call into utf8proc (see fold_table).
-    thread_local std::vector<char32_t> cps;
-    fold(text, cps);
-
     std::uint32_t clause = clause_start;
     // The word being read is chars[word_begin..): tokens are written once, into one buffer.
     std::size_t word_begin = 0;
@@ -543,7 +568,6 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
         hard = true;
     };
 
-    const std::size_t n = cps.size();
     for (std::size_t i = 0; i < n; ++i) {
         char32_t c = cps[i];
         const char32_t next = i + 1 < n ? cps[i + 1] : 0;
@@ -552,14 +576,20 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             if (word_empty()) word_joinable = !hard && seps == 1;
             // The rest of a run of word characters only appends (nothing else applies to them), so
             // the run is encoded into one append rather than one per byte.
-            char buf[64];
-            std::size_t len = 0;
-            while (true) {
-                len += static_cast<std::size_t>(encode_utf8(buf + len, cps[i]));
-                if (i + 1 >= n || !is_word_char(cps[i + 1]) || len > sizeof buf - 4) break;
-                ++i;
+            if constexpr (sizeof(Ch) == 1) {
+                const std::size_t from = i;
+                while (i + 1 < n && is_word_char(cps[i + 1])) ++i;
+                chars.append(reinterpret_cast<const char*>(cps + from), i + 1 - from);
+            } else {
+                char buf[64];
+                std::size_t len = 0;
+                while (true) {
+                    len += static_cast<std::size_t>(encode_utf8(buf + len, cps[i]));
+                    if (i + 1 >= n || !is_word_char(cps[i + 1]) || len > sizeof buf - 4) break;
+                    ++i;
+                }
+                chars.append(buf, len);
             }
-            chars.append(buf, len);
             continue;
         }
         if (c == ' ') {  // the commonest separator, first: the same as is_join_sep below
@@ -647,6 +677,22 @@ void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_s
             it->quoted = false;
         }
     }
+}
+
+}  // namespace
+
+void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& raw) {
+    raw.toks.clear();
+    raw.chars.clear();
+    thread_local std::string ascii;
+    if (fold_ascii(text, ascii)) {
+        split_folded(lex, reinterpret_cast<const unsigned char*>(ascii.data()), ascii.size(), clause_start, raw);
+        return;
+    }
+    // Steps 1, 2 and 4; the common blocks without a call into utf8proc (see fold_table).
+    thread_local std::vector<char32_t> cps;
+    fold(text, cps);
+    split_folded(lex, cps.data(), cps.size(), clause_start, raw);
 }
 
 }  // namespace tamsu::triage::detail

@@ -15,10 +15,13 @@ namespace tamsu::triage::detail {
 
 namespace {
 
-std::size_t cp_count(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; })
-    );
+// Exactly one code point (a byte that starts a sequence, and no second one). Asked of every word of
+// every message for letter joining, and most words answer at their second byte.
+bool one_cp(std::string_view s) {
+    std::size_t starts = 0;
+    for (const char c : s)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++starts > 1) return false;
+    return starts == 1;
 }
 
 // Splits UTF-8 into code point strings (cheap: tokens are short).
@@ -507,11 +510,11 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
-            if (cp_count(word) == 1 && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
-                                           cp_count(split.text(raw[i - 1])) == 1)) {
+            if (one_cp(word) && !(i > 0 && raw[i].joinable && raw[i - 1].kind == raw_kind::word &&
+                                  one_cp(split.text(raw[i - 1])))) {
                 std::size_t j = i + 1;
                 std::string joined(word);
-                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && cp_count(split.text(raw[j])) == 1) {
+                while (j < raw.size() && raw[j].kind == raw_kind::word && raw[j].joinable && one_cp(split.text(raw[j]))) {
                     joined += split.text(raw[j]);
                     ++j;
                 }
@@ -550,7 +553,6 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         if (!base.subs[0].plain) ++accented;
     }
     if (accented >= 2 && accented * 2 >= words) {
-        std::string acc, str;
         for (std::size_t i = first_tok; i < out.toks.size(); ++i) {
             const auto& tk = out.toks[i];
             const std::string_view txt(out.text.data() + tk.text_begin, tk.text_len);
@@ -558,8 +560,8 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                 continue;
             auto& s = out.forms[tk.form_begin].subs[0];
             if (!s.plain) continue;
-            accent_and_strip(txt, acc, str);
-            const auto aid = lex.fast_accent.find(acc);
+            // Letters a-z only: the word is its own accent key (accent_and_strip would copy it).
+            const auto aid = lex.fast_accent.find(txt);
             s.plain = false;
             s.aid = aid == unknown_id ? ~std::uint32_t{0} : aid;
         }
@@ -568,10 +570,17 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
 
 namespace {
 
+// What the walk reads of a token at nearly every step, side by side (walk_facts).
+struct walk_token {
+    std::uint64_t first_sids = 0;  // bit sid % 64 of each reading's first word
+    std::uint8_t brk = no_boundary;  // the punctuation before the token (none at the start of the text)
+};
+
 struct walker {
     const lexicon& lex;
     const tokens& t;
     std::vector<hit>& hits;
+    const walk_token* wt = nullptr;  // per token (walk_facts), from the first start walked on
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
     std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
@@ -579,12 +588,8 @@ struct walker {
     bool open = false;  // the walk met the end of the tokens: more tokens could extend it (match_tail)
     std::uint32_t crossed = 0;  // clause punctuation crossed between literal steps on the current path
 
-    // The punctuation between the tokens at pos - 1 and pos (none at the start of the text).
-    std::uint8_t boundary_before(std::uint32_t pos) const {
-        if (pos == 0) return no_boundary;
-        const auto d = t.toks[pos].clause - t.toks[pos - 1].clause;
-        return d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
-    }
+    // The punctuation between the tokens at pos - 1 and pos (pos < t.toks.size()).
+    std::uint8_t boundary_before(std::uint32_t pos) const { return wt[pos].brk; }
 
     // Where a pattern flagged `end` may stop: at punctuation, a send boundary or the end, or before a
     // word that starts a time pattern (the engine then checks that the time ends the clause).
@@ -658,13 +663,7 @@ struct walker {
 
     // False when no reading of the token at `pos` can follow an edge of `n` (walk_tokens would find none).
     bool may_step(lexicon::node_view n, std::uint32_t pos) const {
-        if (!(n.bits() & lexicon::node_words)) return false;
-        const auto& tok = t.toks[pos];
-        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
-            const auto sid = t.forms[f].subs[0].sid;
-            if (sid != unknown_id && n.may_have(sid)) return true;
-        }
-        return false;
+        return (n.bits() & lexicon::node_words) && (n.edge_mask() & wt[pos].first_sids) != 0;
     }
 
     // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
@@ -678,6 +677,9 @@ struct walker {
             return;
         }
         if (node != 0 && !(bits & lexicon::node_words)) return;  // a leaf: no search
+        // Most visited nodes have no edge for any reading here: one AND instead of a search per reading.
+        // (Every reading has a first word: the loader rejects an empty teencode expansion.)
+        if (node != 0 && !may_step(n, pos)) return;
         bool crossing = false;
         if (node != 0 && !after_gap) {
             if (const auto b = boundary_before(pos); b != no_boundary) {
@@ -722,6 +724,24 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
 
 namespace {
 
+// Per token from `from` on: one bit (sid % 64) for the first word of each reading, which with a node's
+// edge mask tells in one AND whether any reading could step from that node (walker::may_step), and the
+// punctuation before it, which the walk asks at nearly every step.
+const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
+    thread_local std::vector<walk_token> facts;
+    facts.resize(t.toks.size());
+    for (auto i = from; i < t.toks.size(); ++i) {
+        const auto& tok = t.toks[i];
+        std::uint64_t m = 0;
+        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
+            if (const auto sid = t.forms[f].subs[0].sid; sid != unknown_id) m |= std::uint64_t{1} << (sid & 63);
+        facts[i].first_sids = m;
+        const auto d = i == 0 ? 0 : tok.clause - t.toks[i - 1].clause;
+        facts[i].brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
+    }
+    return facts.data();
+}
+
 // The same entry can be reached through several readings of a token: keep one hit per span.
 void sort_unique(std::vector<hit>& hits) {
     std::sort(hits.begin(), hits.end(), hit_before);
@@ -738,7 +758,7 @@ void sort_unique(std::vector<hit>& hits) {
 
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
     hits.clear();
-    walker w{lex, t, hits};
+    walker w{lex, t, hits, walk_facts(t, 0)};
     for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
         w.start = i;
         w.depth = 0;
@@ -753,7 +773,9 @@ void match_tail(
 ) {
     hits.clear();
     open.clear();
-    walker w{lex, t, hits};
+    auto from = after;
+    for (const auto i : earlier) from = std::min(from, i);
+    walker w{lex, t, hits, walk_facts(t, from)};
     const auto walk_from = [&](std::uint32_t i) {
         w.start = i;
         w.depth = 0;
