@@ -259,7 +259,7 @@ int run_check_blocking(const std::filesystem::path& lexicon_dir, std::ostream& o
     put_summary(out, lexicon_dir, *lex);
     std::shared_ptr<const detail::risk_model> model;
     try {
-        model = detail::load_risk_model_blocking(lexicon_dir / "model.tsv");
+        model = detail::load_risk_model_blocking(lexicon_dir / detail::risk_model_file);
     } catch (const lexicon_error& e) {
         err << e.what() << '\n' << "tamsu triage --check: the server would refuse to start with this model\n";
         return 1;

@@ -889,7 +889,7 @@ engine::engine(std::shared_ptr<const detail::lexicon> lex, std::shared_ptr<const
 
 engine engine::load_blocking(const std::filesystem::path& lexicon_dir) {
     auto lex = detail::load_lexicon_blocking(lexicon_dir);
-    return engine(std::move(lex), detail::load_risk_model_blocking(lexicon_dir / "model.tsv"));
+    return engine(std::move(lex), detail::load_risk_model_blocking(lexicon_dir / detail::risk_model_file));
 }
 
 std::size_t engine::entry_count() const { return lex_->entries.size(); }

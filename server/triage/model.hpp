@@ -24,7 +24,10 @@ struct risk_model {
     std::vector<float> weights;
 };
 
-// Reads `file` (model.tsv). A missing file gives nullptr (no model: the lexicon alone decides);
+// The model's file in a lexicon folder; without it the lexicon alone decides.
+inline constexpr const char* risk_model_file = "model.tsv";
+
+// Reads `file` (lexicon folder / risk_model_file). A missing file gives nullptr (no model: the lexicon alone decides);
 // a malformed one throws lexicon_error "model.tsv:LINE: reason".
 std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem::path& file);
 

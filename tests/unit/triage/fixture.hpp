@@ -18,15 +18,21 @@ inline const engine& shared_engine() {
     return eng;
 }
 
+// The shipped lexicon files, without the risk model, copied into a fresh folder under /tmp.
+inline std::filesystem::path copy_shipped_lexicon() {
+    std::random_device rd;
+    const auto dir = std::filesystem::temp_directory_path() / ("tamsu-lexicon-" + std::to_string(rd()));
+    std::filesystem::create_directories(dir);
+    for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv", "teencode.tsv", "t2s.tsv"})
+        std::filesystem::copy_file(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / f, dir / f);
+    return dir;
+}
+
 // The shipped lexicon without the risk model (model.tsv): for tests of one rule's own answer, which
 // the model may raise to critical on its own evidence (docs/triage.md "The risk model").
 inline const engine& lexicon_only_engine() {
     static const engine eng = [] {
-        std::random_device rd;
-        const auto dir = std::filesystem::temp_directory_path() / ("tamsu-lexicon-only-" + std::to_string(rd()));
-        std::filesystem::create_directories(dir);
-        for (const auto& f : std::filesystem::directory_iterator(TAMSU_DEFAULT_LEXICON_DIR))
-            if (f.path().filename() != "model.tsv") std::filesystem::copy_file(f.path(), dir / f.path().filename());
+        const auto dir = copy_shipped_lexicon();
         auto e = engine::load_blocking(dir);
         std::filesystem::remove_all(dir);
         return e;
@@ -50,13 +56,7 @@ inline void expect_all(std::initializer_list<example> examples, const engine& en
 // A private copy of the shipped lexicon folder, to append test patterns or broken lines to.
 class LexiconCopy : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::random_device rd;
-        dir_ = std::filesystem::temp_directory_path() / ("tamsu-lexicon-" + std::to_string(rd()));
-        std::filesystem::create_directories(dir_);
-        for (const char* f : {"vi.tsv", "en.tsv", "zh.tsv", "emoji.tsv", "teencode.tsv", "t2s.tsv"})
-            std::filesystem::copy_file(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / f, dir_ / f);
-    }
+    void SetUp() override { dir_ = copy_shipped_lexicon(); }
     void TearDown() override { std::filesystem::remove_all(dir_); }
     void append(const char* file, const std::string& line) {
         std::ofstream out(dir_ / file, std::ios::app);
