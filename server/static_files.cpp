@@ -71,13 +71,13 @@ void for_each_item(std::string_view list, F f) {
     }
 }
 
-// A strong validator of the bytes: the first 16 bytes of BLAKE2b, in hex, quoted.
-std::string etag_of(std::string_view bytes, std::string_view suffix) {
+// A strong validator of the bytes: the first 16 bytes of BLAKE2b, in hex (unquoted).
+std::string digest_hex(std::string_view bytes) {
     std::array<unsigned char, 16> hash{};
     crypto_generichash(hash.data(), hash.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr, 0);
     std::array<char, 33> hex{};
     sodium_bin2hex(hex.data(), hex.size(), hash.data(), hash.size());
-    return "\"" + std::string(hex.data()) + std::string(suffix) + "\"";
+    return hex.data();
 }
 
 }  // namespace
@@ -155,10 +155,11 @@ void static_files::add_tree(const std::filesystem::path& dir, const std::string&
         std::ostringstream body;
         body << in.rdbuf();
         file f{std::string(content_type_for(it->path())), body.str(), {}, {}, {}};
-        f.etag = etag_of(f.body, "");
+        const auto digest = digest_hex(f.body);
+        f.etag = "\"" + digest + "\"";
         if (auto gz = gzip_compress(f.body); gz.size() * 10 < f.body.size() * 9) {
             f.gzipped = std::move(gz);
-            f.etag_gzip = etag_of(f.body, "-gz");
+            f.etag_gzip = "\"" + digest + "-gz\"";
         }
         files_[url_prefix + rel] = std::move(f);
     }
