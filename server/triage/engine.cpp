@@ -73,6 +73,7 @@ struct analysis_buffers {
     std::vector<std::uint8_t> msg_frame;  // frame_* bits per send (message_frames); only filled when a frame is seen
     std::vector<int> vi_count;
     std::vector<std::size_t> order;
+    std::vector<std::uint32_t> by_begin;  // hit indices by start (then index), for the containment scans
     std::vector<std::string_view> rules;
 };
 
@@ -101,6 +102,18 @@ public:
             // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
             if ((flags(i) & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
         }
+        // A window of ten sends holds a hundred hits or more; the rules that ask "which hits contain this
+        // one" would compare every pair of them at every send (docs/performance.md §9).
+        auto& by = buf_.by_begin;
+        by.resize(n_);
+        max_len_ = 0;
+        for (std::uint32_t i = 0; i < n_; ++i) {
+            by[i] = i;
+            max_len_ = std::max(max_len_, hits_[i].end - hits_[i].begin);
+        }
+        std::sort(by.begin(), by.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return std::tie(hits_[a].begin, a) < std::tie(hits_[b].begin, b);
+        });
     }
 
     assessment run() {
@@ -136,6 +149,7 @@ private:
     bool drop_time_ = false;                // decide(): a later threat's time word carries no weight
     bool drop_secret_ = false;              // decide(): a secrecy request beside self-harm carries no weight
     std::size_t n_ = 0;                     // hits_.size(), fixed once matched
+    std::uint32_t max_len_ = 0;             // the longest hit, in tokens
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
     // Punctuation, a send boundary or the end of the text follows the token before `end`.
@@ -152,6 +166,18 @@ private:
     bool nested(std::size_t a, std::size_t b) const { return contains(a, b) || contains(b, a); }
     bool contains(std::size_t outer, std::size_t inner) const {
         return hits_[inner].begin >= hits_[outer].begin && hits_[inner].end <= hits_[outer].end;
+    }
+    // Whether pred(o) holds for some other hit o whose span contains r's. Only the hits that start at
+    // most max_len_ tokens before r's end can; the answer does not depend on the order they are asked in.
+    template <class P>
+    bool any_covering(std::size_t r, P pred) const {
+        const auto& by = buf_.by_begin;
+        const auto b = hits_[r].begin, e = hits_[r].end;
+        const std::uint32_t from = e > max_len_ ? e - max_len_ : 0;
+        auto it = std::lower_bound(by.begin(), by.end(), from, [&](std::uint32_t i, std::uint32_t v) { return hits_[i].begin < v; });
+        for (; it != by.end() && hits_[*it].begin <= b; ++it)
+            if (*it != r && hits_[*it].end >= e && pred(*it)) return true;
+        return false;
     }
     void rule(std::string_view r) {
         if (std::find(rules_.begin(), rules_.end(), r) == rules_.end()) rules_.push_back(r);
@@ -266,23 +292,19 @@ private:
             const sig rc = orig(r);
             const bool negator = in(rc, sig::NEG, sig::NEGPOST, sig::MIN, sig::CON);
             if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
-            for (std::size_t o = 0; o < n_; ++o) {
-                if (o == r || !contains(o, r) || !fx_[o].alive || is_cue(orig(o))) continue;
-                const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
-                if (negator) {
-                    fx_[r].alive = false;
-                    if (rc == sig::NEG) rule("pseudo_negation");
-                    break;
-                }
-                // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
-                // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
-                const bool inner_time = (rc == sig::P && (flags(r) & f_time)) || rc == sig::N || rc == sig::D ||
-                                        rc == sig::L;
-                if (!is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time)) {
-                    fx_[r].alive = false;
-                    break;
-                }
-            }
+            const auto len_r = hits_[r].end - hits_[r].begin;
+            // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
+            // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
+            const bool inner_time = (rc == sig::P && (flags(r) & f_time)) || rc == sig::N || rc == sig::D || rc == sig::L;
+            const bool dies = any_covering(r, [&](std::size_t o) {
+                if (!fx_[o].alive || is_cue(orig(o))) return false;
+                if (negator) return true;
+                const auto len_o = hits_[o].end - hits_[o].begin;
+                return !is_cue(rc) && len_r < len_o && (orig(o) == rc || orig(o) == sig::A || inner_time);
+            });
+            if (!dies) continue;
+            fx_[r].alive = false;
+            if (negator && rc == sig::NEG) rule("pseudo_negation");
         }
     }
 
@@ -298,20 +320,15 @@ private:
             const bool joke = in(rc, sig::LAUGH, sig::MIN, sig::NEG, sig::NEGPOST, sig::HYP);
             const bool han_past = rc == sig::PAST && t_.toks[hits_[r].begin].han;
             if (!joke && !han_past) continue;
-            for (std::size_t o = 0; o < n_; ++o) {
-                if (o == r || !fx_[o].alive || !contains(o, r)) continue;
-                const auto len_o = hits_[o].end - hits_[o].begin, len_r = hits_[r].end - hits_[r].begin;
-                if (joke && orig(o) == sig::INT && len_o > len_r) {
-                    fx_[r].alive = false;
-                    rule("joke_denied");
-                    break;
-                }
-                if (han_past && !is_cue(orig(o)) && len_o > len_r) {
-                    fx_[r].alive = false;
-                    rule("past_inside_word");
-                    break;
-                }
-            }
+            const auto len_r = hits_[r].end - hits_[r].begin;
+            // One class cannot be both, so which covering hit is found first does not change the rule.
+            const bool dies = any_covering(r, [&](std::size_t o) {
+                if (!fx_[o].alive || hits_[o].end - hits_[o].begin <= len_r) return false;
+                return joke ? orig(o) == sig::INT : !is_cue(orig(o));
+            });
+            if (!dies) continue;
+            fx_[r].alive = false;
+            rule(joke ? "joke_denied" : "past_inside_word");
         }
     }
 
@@ -816,19 +833,16 @@ private:
         order.clear();
         for (std::size_t i = 0; i < n_; ++i)
             if (fx_[i].alive) order.push_back(i);
-        // Stable, and by insertion: a message has a handful of hits, and std::stable_sort allocates.
+        // Stable (ties keep the hits' order) without std::stable_sort's allocation: the index breaks ties.
+        // A session window holds a hundred hits, too many for the insertion sort this once was.
         const auto before = [&](std::size_t x, std::size_t y) {
             const bool cx = is_cue(fx_[x].cls), cy = is_cue(fx_[y].cls);
             if (cx != cy) return cy;
             if (fx_[x].weight != fx_[y].weight) return fx_[x].weight > fx_[y].weight;
-            return rank(fx_[x].cls) < rank(fx_[y].cls);
+            if (rank(fx_[x].cls) != rank(fx_[y].cls)) return rank(fx_[x].cls) < rank(fx_[y].cls);
+            return x < y;
         };
-        for (std::size_t k = 1; k < order.size(); ++k) {
-            const auto v = order[k];
-            auto j = k;
-            for (; j > 0 && before(v, order[j - 1]); --j) order[j] = order[j - 1];
-            order[j] = v;
-        }
+        std::sort(order.begin(), order.end(), before);
         bool service = false;
         for (auto i : order) {
             const auto& f = fx_[i];
