@@ -84,7 +84,21 @@ std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem
     return m;
 }
 
-void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out) {
+namespace {
+
+std::uint32_t word_feature(std::uint64_t h, std::uint64_t mask) { return static_cast<std::uint32_t>(mix(h) & mask); }
+// A pair's id comes from its two words' hashes, not from hashing its bytes again.
+std::uint32_t pair_feature(std::uint64_t prev, std::uint64_t h, std::uint64_t mask) {
+    return static_cast<std::uint32_t>(mix(prev * 0x9E3779B97F4A7C15ull + h + 1) & mask);
+}
+
+void sort_unique(std::vector<std::uint32_t>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// Unsorted features of `t`; the hashes of its first and last token.
+void hash_tokens(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out, std::uint64_t& first, std::uint64_t& last) {
     thread_local std::string accent, stripped;
     out.clear();
     const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
@@ -97,23 +111,63 @@ void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& o
             accent_and_strip(word, accent, stripped);
             word = stripped;
         }
-        // A pair's id comes from its two words' hashes, not from hashing its bytes again.
         const std::uint64_t h = fnv{}.add(word).h;
-        out.push_back(static_cast<std::uint32_t>(mix(h) & mask));
-        if (have_prev) out.push_back(static_cast<std::uint32_t>(mix(prev * 0x9E3779B97F4A7C15ull + h + 1) & mask));
+        out.push_back(word_feature(h, mask));
+        if (have_prev) out.push_back(pair_feature(prev, h, mask));
+        else first = h;
         prev = h;
         have_prev = true;
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
+    last = prev;
+}
+
+}  // namespace
+
+void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out) {
+    std::uint64_t first = 0, last = 0;
+    hash_tokens(t, bits, out, first, last);
+    sort_unique(out);
+}
+
+void risk_features(const tokens& t, unsigned bits, send_features& out) {
+    hash_tokens(t, bits, out.ids, out.first, out.last);
+    out.empty = t.toks.empty();
+    sort_unique(out.ids);
+}
+
+void window_features(std::span<const send_features* const> sends, unsigned bits, std::vector<std::uint32_t>& out) {
+    const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+    thread_local std::vector<std::uint32_t> other, pairs;
+    out.clear();
+    pairs.clear();
+    const send_features* before = nullptr;  // the last send with tokens so far
+    // Each send's ids are sorted and unique already: a union per send keeps the whole so, for a
+    // fraction of a sort (and sends that repeat words add little).
+    const auto unite = [&](const std::vector<std::uint32_t>& ids) {
+        other.resize(out.size() + ids.size());
+        other.resize(static_cast<std::size_t>(std::set_union(out.begin(), out.end(), ids.begin(), ids.end(), other.begin()) - other.begin()));
+        out.swap(other);
+    };
+    for (const auto* s : sends) {
+        if (s->empty) continue;
+        unite(s->ids);
+        if (before != nullptr) pairs.push_back(pair_feature(before->last, s->first, mask));
+        before = s;
+    }
+    sort_unique(pairs);
+    unite(pairs);
+}
+
+float risk_probability(const risk_model& model, std::span<const std::uint32_t> ids) {
+    double z = model.bias;
+    for (const auto id : ids) z += model.weights[id];
+    return static_cast<float>(1.0 / (1.0 + std::exp(-z)));
 }
 
 float risk_probability(const risk_model& model, const tokens& t) {
     thread_local std::vector<std::uint32_t> ids;
     risk_features(t, model.bits, ids);
-    double z = model.bias;
-    for (const auto id : ids) z += model.weights[id];
-    return static_cast<float>(1.0 / (1.0 + std::exp(-z)));
+    return risk_probability(model, ids);
 }
 
 namespace {
@@ -129,13 +183,24 @@ constexpr std::size_t min_tokens = 4;
 
 }  // namespace
 
-void apply_risk_model(const risk_model* model, const tokens& t, assessment& a) {
-    if (model == nullptr || a.lvl == level::critical || t.toks.size() < min_tokens) return;
+bool risk_model_may_raise(const risk_model* model, std::size_t token_count, const assessment& a) {
+    if (model == nullptr || a.lvl == level::critical || token_count < min_tokens) return false;
     for (const auto& r : a.rules)
-        if (std::find(vetoing_rules.begin(), vetoing_rules.end(), r) != vetoing_rules.end()) return;
-    if (risk_probability(*model, t) < model->threshold) return;
+        if (std::find(vetoing_rules.begin(), vetoing_rules.end(), r) != vetoing_rules.end()) return false;
+    return true;
+}
+
+void raise_by_risk_model(const risk_model& model, std::span<const std::uint32_t> features, assessment& a) {
+    if (risk_probability(model, features) < model.threshold) return;
     a.lvl = level::critical;
     a.rules.push_back("risk_model");
+}
+
+void apply_risk_model(const risk_model* model, const tokens& t, assessment& a) {
+    if (!risk_model_may_raise(model, t.toks.size(), a)) return;
+    thread_local std::vector<std::uint32_t> ids;
+    risk_features(t, model->bits, ids);
+    raise_by_risk_model(*model, ids, a);
 }
 
 }  // namespace tamsu::triage::detail

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -37,11 +38,27 @@ std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem
 // the tokens the rules already have, so the model costs no second pass over the text.
 void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out);
 
-// P(critical) for a text's tokens (one send, or a window's sends read together).
+// One send's features, kept while the send is in a session window: the window's features are its
+// sends' ones plus the pairs across each boundary between two sends, so a send is hashed once, not
+// again at every later send (window_features gives exactly risk_features of the joined tokens).
+struct send_features {
+    std::vector<std::uint32_t> ids;  // risk_features of the send alone
+    std::uint64_t first = 0, last = 0;  // hashes of its first and last token (when it has tokens)
+    bool empty = true;                  // no tokens
+};
+void risk_features(const tokens& t, unsigned bits, send_features& out);
+void window_features(std::span<const send_features* const> sends, unsigned bits, std::vector<std::uint32_t>& out);
+
+// P(critical) for a text's tokens (one send, or a window's sends read together), or for its features.
 float risk_probability(const risk_model& model, const tokens& t);
+float risk_probability(const risk_model& model, std::span<const std::uint32_t> features);
 
 // Raises `a` to critical when the model says so; records the rule. Verdicts already critical are
-// not read.
+// not read. apply_risk_model is the other two together: whether the model may speak (not on a
+// critical verdict, a vetoing rule or fewer than four tokens), then what it says over the features
+// of `t` (the session window passes the features it keeps instead).
 void apply_risk_model(const risk_model* model, const tokens& t, assessment& a);
+bool risk_model_may_raise(const risk_model* model, std::size_t token_count, const assessment& a);
+void raise_by_risk_model(const risk_model& model, std::span<const std::uint32_t> features, assessment& a);
 
 }  // namespace tamsu::triage::detail

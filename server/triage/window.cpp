@@ -31,13 +31,14 @@ struct window_send {
     send_window::clock::time_point at;
     tokens own;                // tokenize() of the text alone: msg 0, clauses and offsets from 0
     bool repaired = false;     // invalid UTF-8, read as repair_utf8() gives it (tokenize_repairing)
+    send_features features;    // the risk model's, of `own` (empty without a model)
 };
 
 struct window_state {
     std::vector<window_send> sends;  // oldest first
     std::vector<hit> hits;           // match_all(joined()), in its order
     std::vector<std::uint32_t> open;  // starts whose walk met the end of joined() (see match_tail)
-    std::uint64_t serial = 0;        // the lexicon the tokens and hits were read with
+    std::uint64_t serial = 0;        // the lexicon (and its engine's risk model) the tokens, hits and features were read with
     std::uint64_t version = 0;       // new at every change of `sends`: names the joined tokens
     bool broken = false;             // an exception left the tokens or hits behind `sends`
 };
@@ -86,8 +87,8 @@ const tokens& joined(const window_state& s) {
     return t;
 }
 
-// Tokenises the last send of `s` and adds the matches that end in it.
-void read_newest(const detail::lexicon& lex, window_state& s) {
+// Tokenises the last send of `s`, adds the matches that end in it and keeps its model features.
+void read_newest(const detail::lexicon& lex, const detail::risk_model* model, window_state& s) {
     auto& send = s.sends.back();
     thread_local tokens one;
     one.toks.clear();
@@ -99,6 +100,10 @@ void read_newest(const detail::lexicon& lex, window_state& s) {
     send.own.toks.assign(one.toks.begin(), one.toks.end());
     send.own.forms.assign(one.forms.begin(), one.forms.end());
     send.own.text.assign(one.text);
+    if (model != nullptr) {
+        detail::risk_features(send.own, model->bits, send.features);
+        send.features.ids.shrink_to_fit();
+    }
     changed(s);
 
     const auto& t = joined(s);
@@ -130,7 +135,7 @@ void drop_oldest(window_state& s, std::size_t k) {
 }
 
 // Reads every send again (another lexicon, or an error left the state behind).
-void reread(const detail::lexicon& lex, window_state& s) {
+void reread(const detail::lexicon& lex, const detail::risk_model* model, window_state& s) {
     s.broken = true;
     s.hits.clear();
     s.open.clear();
@@ -140,7 +145,7 @@ void reread(const detail::lexicon& lex, window_state& s) {
     s.sends.reserve(send_window::max_sends);
     for (auto& send : sends) {
         s.sends.push_back(std::move(send));
-        read_newest(lex, s);
+        read_newest(lex, model, s);
     }
     s.broken = false;
 }
@@ -184,7 +189,7 @@ bool send_window::push(const engine& eng, std::string_view id, std::shared_ptr<c
         while (old < s.sends.size() && at - s.sends[old].at > max_age) ++old;
         if (s.broken || s.serial != lex.serial) {
             s.sends.erase(s.sends.begin(), s.sends.begin() + static_cast<std::ptrdiff_t>(old));
-            reread(lex, s);
+            reread(lex, eng.model_.get(), s);
         } else {
             drop_oldest(s, old);
         }
@@ -192,8 +197,8 @@ bool send_window::push(const engine& eng, std::string_view id, std::shared_ptr<c
             return false;
         if (s.sends.size() >= max_sends) drop_oldest(s, s.sends.size() - max_sends + 1);
         s.broken = true;  // until the send is read
-        s.sends.push_back(window_send{std::move(text), std::string(id), at, {}, false});
-        read_newest(lex, s);
+        s.sends.push_back(window_send{std::move(text), std::string(id), at, {}, false, {}});
+        read_newest(lex, eng.model_.get(), s);
         s.broken = false;
     } catch (...) {
         s.broken = true;
@@ -219,7 +224,7 @@ std::size_t send_window::memory_bytes() const {
                     s.open.capacity() * sizeof(std::uint32_t);
     for (const auto& send : s.sends) {
         n += send.own.toks.capacity() * sizeof(detail::token) + send.own.forms.capacity() * sizeof(detail::form) +
-             heap_string(send.own.text) + heap_string(send.id);
+             heap_string(send.own.text) + heap_string(send.id) + send.features.ids.capacity() * sizeof(std::uint32_t);
         if (send.text) n += sizeof(std::string) + heap_string(*send.text);
     }
     return n;
@@ -248,7 +253,9 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
     } else {
         try {
             best = assess_newest(*lex_, *s, with_matches);
-            detail::apply_risk_model(model_.get(), s->sends.back().own, best);
+            const auto& newest_send = s->sends.back();
+            if (detail::risk_model_may_raise(model_.get(), newest_send.own.toks.size(), best))
+                detail::raise_by_risk_model(*model_, newest_send.features.ids, best);
         } catch (...) {
             best = detail::fail_high("engine_error");
         }
@@ -258,7 +265,14 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
         const bool repaired = std::any_of(s->sends.begin(), s->sends.end(), [](const window_send& x) { return x.repaired; });
         const auto& t = joined(*s);
         auto together = detail::analyse_matched(*lex_, t, s->hits, with_matches);
-        detail::apply_risk_model(model_.get(), t, together);
+        if (detail::risk_model_may_raise(model_.get(), t.toks.size(), together)) {
+            thread_local std::vector<const detail::send_features*> parts;
+            thread_local std::vector<std::uint32_t> ids;
+            parts.clear();
+            for (const auto& send : s->sends) parts.push_back(&send.features);
+            detail::window_features(parts, model_->bits, ids);
+            detail::raise_by_risk_model(*model_, ids, together);
+        }
         detail::fold_window(best, std::move(together), repaired);
     } catch (...) {
         if (best.lvl < level::high) return detail::fail_high("engine_error");
