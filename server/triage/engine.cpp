@@ -382,11 +382,38 @@ private:
         return any([&](std::size_t j) { return orig(j) == s && pred(j); });
     }
     bool has_class(sig s) const { return (classes_ & class_bit(s)) != 0; }
+    // any() over the alive hits that start in clause `cl` (after split_clauses()), or in send `m`.
+    // Clauses and sends only grow along the text, so their hits are one run of by_begin: a full window
+    // asks these for each of its hits, and a scan of every hit each time was quadratic.
+    template <class P>
+    bool any_in_clause(std::uint32_t cl, P pred) const {
+        const auto& by = buf_.by_begin;
+        auto it = std::lower_bound(by.begin(), by.end(), cl, [&](std::uint32_t i, std::uint32_t v) { return clause(i) < v; });
+        for (; it != by.end() && clause(*it) == cl; ++it)
+            if (fx_[*it].alive && pred(*it)) return true;
+        return false;
+    }
+    template <class P>
+    bool any_in_msg(std::uint32_t m, P pred) const {
+        const auto& by = buf_.by_begin;
+        auto it = std::lower_bound(by.begin(), by.end(), m, [&](std::uint32_t i, std::uint32_t v) { return msg(i) < v; });
+        for (; it != by.end() && msg(*it) == m; ++it)
+            if (fx_[*it].alive && pred(*it)) return true;
+        return false;
+    }
+    template <class P>
+    bool class_in_clause(sig s, std::uint32_t cl, P pred) const {
+        return has_class(s) && any_in_clause(cl, [&](std::size_t j) { return orig(j) == s && pred(j); });
+    }
+    template <class P>
+    bool class_in_msg(sig s, std::uint32_t m, P pred) const {
+        return has_class(s) && any_in_msg(m, [&](std::size_t j) { return orig(j) == s && pred(j); });
+    }
     bool cue_in_clause(sig s, std::uint32_t cl) const {
-        return any_of_class(s, [&](std::size_t j) { return clause(j) == cl; });
+        return class_in_clause(s, cl, [](std::size_t) { return true; });
     }
     bool cue_in_msg(sig s, std::uint32_t m) const {
-        return any_of_class(s, [&](std::size_t j) { return msg(j) == m; });
+        return class_in_msg(s, m, [](std::size_t) { return true; });
     }
 
     // The student's own voice: I/me/my, em/mình/tôi/tao/tớ…, 我. Read from the token text (after case
@@ -472,8 +499,8 @@ private:
             // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
             if (frameable(i)) {
                 const bool framed =
-                    (c != sig::H && any_of_class(sig::FRAME, [&](std::size_t j) {
-                         return clause(j) == cl && ((flags(j) & f_strong) || (flags(i) & f_topic));
+                    (c != sig::H && class_in_clause(sig::FRAME, cl, [&](std::size_t j) {
+                         return (flags(j) & f_strong) || (flags(i) & f_topic);
                      })) ||
                     (c != sig::H && t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m)) || message_framed(i);
                 if (framed && !ident) {
@@ -486,7 +513,7 @@ private:
             if ((flags(i) & f_hyp) && !cancel_hyp) {
                 const bool joking =
                     cue_in_msg(sig::LAUGH, m) || cue_in_clause(sig::HYP, cl) ||
-                    any_of_class(sig::N, [&](std::size_t j) { return clause(j) == cl && (flags(j) & f_everyday); });
+                    class_in_clause(sig::N, cl, [&](std::size_t j) { return (flags(j) & f_everyday) != 0; });
                 if (joking) {
                     f.cls = sig::N;
                     f.weight = 2;
@@ -511,14 +538,14 @@ private:
             // 4. Negation (NegEx-style scope), decided after the overrides below are known.
             if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V)) {
                 const bool negated =
-                    any_of_class(sig::NEG, [&](std::size_t j) {
+                    class_in_clause(sig::NEG, cl, [&](std::size_t j) {
                         // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
-                        if (hits_[j].begin >= hits_[i].begin || clause(j) != cl) return false;
+                        if (hits_[j].begin >= hits_[i].begin) return false;
                         const auto dist = hits_[j].end >= hits_[i].begin ? 0u : hits_[i].begin - hits_[j].end;
                         return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u);
                     }) ||
-                    any_of_class(sig::NEGPOST, [&](std::size_t j) {
-                        return hits_[j].begin >= hits_[i].end && clause(j) == cl && ends_clause(j);
+                    class_in_clause(sig::NEGPOST, cl, [&](std::size_t j) {
+                        return hits_[j].begin >= hits_[i].end && ends_clause(j);
                     });
                 if (negated) f.negation_candidate = true;
             }
@@ -541,9 +568,8 @@ private:
             const sig c = orig(i);
             if (c == sig::A || c == sig::I) {
                 const auto m = msg(i);
-                const bool minimised = cue_in_msg(sig::MIN, m) || any_of_class(sig::N, [&](std::size_t j) {
-                                           return msg(j) == m && fx_[j].weight > 0;
-                                       });
+                const bool minimised =
+                    cue_in_msg(sig::MIN, m) || class_in_msg(sig::N, m, [&](std::size_t j) { return fx_[j].weight > 0; });
                 if (minimised) {
                     f.cls = sig::N;
                     f.weight = 2;
@@ -583,8 +609,8 @@ private:
             if (!cue_in_clause(sig::PAST, cl)) continue;
             const auto resolving = [&](std::size_t j) { return msg(j) == m && (flags(j) & f_resolved); };
             if (!any_of_class(sig::MIN, resolving)) continue;
-            const bool now = any_of_class(sig::O, [&](std::size_t j) {
-                return clause(j) == cl && !(flags(j) & (f_recur | f_time)) &&
+            const bool now = class_in_clause(sig::O, cl, [&](std::size_t j) {
+                return !(flags(j) & (f_recur | f_time)) &&
                        !any_of_class(sig::MIN, [&](std::size_t r) { return resolving(r) && contains(r, j); });
             });
             if (now) continue;
@@ -618,11 +644,9 @@ private:
         for (std::size_t i = 0; i < n_; ++i) {
             if (!fx_[i].alive || orig(i) != sig::P || !(flags(i) & f_time) || fx_[i].weight == 0) continue;
             const auto cl = clause(i);
-            const bool everyday = any([&](std::size_t j) {
-                return clause(j) == cl && (flags(j) & f_everyday);
-            });
-            const bool risk = any([&](std::size_t j) {
-                return clause(j) == cl && fx_[j].weight > 0 && in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH);
+            const bool everyday = any_in_clause(cl, [&](std::size_t j) { return (flags(j) & f_everyday) != 0; });
+            const bool risk = any_in_clause(cl, [&](std::size_t j) {
+                return fx_[j].weight > 0 && in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH);
             });
             if (everyday && !risk) {
                 fx_[i].weight = 0;
