@@ -244,8 +244,9 @@ private:
                 if (orig(j) == sig::DES)
                     return hits_[j].end <= hits_[i].begin && hits_[i].begin - hits_[j].end <= 1 &&
                            t_.toks[hits_[j].begin].clause == t_.toks[hits_[i].begin].clause;
+                // A time word is no context: "từ từ đã, tí nữa em nhắn" (wait, in a bit) is everyday talk.
                 return msg(j) == msg(i) && in(orig(j), sig::M, sig::I, sig::SH, sig::A, sig::P, sig::K) &&
-                       !(flags(j) & f_ctx);
+                       !(flags(j) & f_ctx) && !(orig(j) == sig::P && (flags(j) & f_time));
             });
             if (!ok) {
                 fx_[i].alive = false;
@@ -746,6 +747,12 @@ private:
         const bool later_threat = w(sig::T) && !grave_threat && !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) ||
                                                                  w(sig::S) || w(sig::V) || w(sig::C) || w(sig::X));
         if (later_threat && (psubs & f_time)) drop_time("threat_for_later");
+        // Violence announced for a later day ("they'll beat me up on monday", `mai lại thế`) is the same:
+        // high, unless a weapon, present danger or a time of day (O: tonight, now) says it is close.
+        const bool later_violence = w(sig::V) && !w(sig::W) && !o_now && !o_time &&
+                                    !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::T) ||
+                                      w(sig::C) || w(sig::X) || w(sig::K));
+        if (later_violence && (psubs & f_time)) drop_time("violence_for_later");
         // The same for a grooming lure: gifts, secrecy and "this weekend, just the two of us" are high
         // (grooming, rubric §5); a meeting now or a deadline (O: "he's outside", "by midnight") is not later.
         const bool later_lure = w(sig::X) && !grave_threat && !o_now &&

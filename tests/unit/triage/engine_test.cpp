@@ -156,6 +156,16 @@ TEST(TriageNormalisation, StrippedCollisionsNeedContext) {
         {"cả lớp treo cờ tổ quốc", level::low},
         {"em muon tu tu", level::critical},
     });
+    // A time word is no context for a collision ("wait, i'll call back in a bit"); a wish still is.
+    expect_all(
+        {
+            {"tu tu da, ti nua e goi lai nha", level::low},
+            {"dien thoai nhay lau qua, mai e mang di sua", level::low},
+            {"e muon tu tu toi nay", level::critical},
+            {"mai e se nhay lau", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
 }
 
 TEST(TriageNormalisation, NeverTruncatesLongMessages) {

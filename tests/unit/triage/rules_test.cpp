@@ -174,6 +174,30 @@ TEST(TriageThreat, ADeadlineOrAThreatToLifeWithATimeIsCritical) {
     });
 }
 
+TEST(TriageThreat, ViolenceForALaterDayIsHigh) {
+    const auto& eng = lexicon_only_engine();
+    expect_all(
+        {
+            {"bố hay đập phá đồ khi say, cuối tuần này bố lại về, em sợ lắm", level::high},
+            {"bo hay dap pha do khi say, cuoi tuan nay bo lai ve, e so lam", level::high},
+        },
+        eng
+    );
+    EXPECT_TRUE(std::ranges::count(eng.assess("bố hay đập phá đồ khi say, cuối tuần này bố lại về, em sợ lắm").rules, "violence_for_later"));
+}
+
+TEST(TriageThreat, ViolenceTonightNowOrWithAWeaponStaysCritical) {
+    expect_all(
+        {
+            {"bố hay đập phá đồ khi say, tối nay bố lại về, em sợ lắm", level::critical},
+            {"bo hay dap pha do khi say, toi nay bo ve, e so lam", level::critical},
+            {"bố say rồi, bố đang đập phá đồ đạc, mai em phải đi học mà sợ quá", level::critical},
+            {"my dad smashes things when he's drunk and he's coming home this weekend with a knife", level::critical},
+        },
+        lexicon_only_engine()
+    );
+}
+
 TEST(TriageThreat, PresentDangerStillRaisesAnyThreat) {
     expect_all({
         {"there's a man who has been following me home and he's standing outside our building right now", level::critical},
