@@ -120,5 +120,38 @@ TEST(TriageResolveAndDate, ResolveWithAChosenDateIsCritical) {
     });
 }
 
+// fresh10 round (docs/triage.md): the mechanisms that batch showed missing, in new phrasings.
+TEST(TriageChosenDay, TheDaySetAfterResolveIsAPlanInEveryOrder) {
+    expect_all({
+        {"我已经不怕死了，日期也定好了", level::critical},
+        {"ngay da chot roi, em khong con so chet nua", level::critical},
+        {"我们班去春游的日子定好了，下周三", level::low},
+        {"lớp em chốt rồi ngày đi dã ngoại", level::low},
+    });
+}
+
+TEST(TriageNightVisits, SomeoneCloseComingIntoTheRoomEveryNightIsAbuse) {
+    expect_all({
+        {"dượng vào phòng em mỗi đêm, em sợ lắm mà không dám nói", level::critical},
+        {"bố vào phòng con ban đêm để đắp chăn cho con", level::normal},
+    });
+}
+
+TEST(TriageQuietFarewells, AMessageToPassOnPeaceMadeAndAbsenceForetoldAreAPlan) {
+    expect_all({
+        {"please tell my sister i'm sorry. i've made my peace with it. if i'm not around tomorrow don't worry", level::critical},
+        {"tell mr lee i'm sorry i missed class today", level::normal},
+        {"if i'm not online tonight don't worry, my phone is charging", level::low},
+    });
+}
+
+// "Ago" is the past only for days and longer: pills taken ten minutes ago are an overdose now.
+TEST(TriagePast, MinutesAgoIsNowYearsAgoIsHistory) {
+    expect_all({
+        {"em vừa uống hết nửa lọ paracetamol cách đây 15 phút, giờ đau bụng lắm", level::critical},
+        {"cách đây 2 năm em từng uống thuốc tự tử", level::high},
+    });
+}
+
 }  // namespace
 }  // namespace tamsu::triage
