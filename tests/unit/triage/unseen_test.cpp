@@ -158,5 +158,20 @@ TEST(TriagePast, MinutesAgoIsNowYearsAgoIsHistory) {
     });
 }
 
+// Cantonese colloquial characters are read as the Mandarin ones (t2s.tsv), on the patterns and the text:
+// 食咗 is 吃了, 喺 is 在, 唔 is 不; and the Cantonese time words (而家, 聽日, 聽晚) are time words.
+TEST(TriageCantonese, ColloquialCharactersReadAsMandarin) {
+    expect_all(
+        {
+            {"我啱啱食咗成排安眠藥，而家好眼瞓", level::critical},
+            {"聽晚我會喺天台跳落去", level::critical},
+            {"佢哋將我關喺廁所成晚，唔俾我出去", level::high},
+            {"我今日食咗好多嘢，好飽", level::low},
+            {"我諗住聽日就唔返學喇，好攰", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
