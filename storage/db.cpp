@@ -194,6 +194,11 @@ transaction::~transaction() {
     }
 }
 
+void transaction::rollback() {
+    done_ = true;
+    if (conn_.in_transaction()) conn_.exec("ROLLBACK");
+}
+
 void transaction::commit() {
     conn_.exec("COMMIT");
     done_ = true;
