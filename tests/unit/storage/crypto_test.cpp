@@ -162,6 +162,39 @@ TEST(Crypto, CaseKeyWrapsAndUnwrapsOnlyForItsCaseAndMasterKey) {
     EXPECT_FALSE(crypto::unwrap_case_key(master, id, "ABCD1234", tampered).has_value());
 }
 
+// The case cache unwraps into its own guarded slots (crypto::key_slots) and seals with a key_view.
+TEST(Crypto, CaseKeyUnwrapsIntoASlotAndSealsFromIt) {
+    const auto master = crypto::key32::random();
+    const auto id = crypto::key_id(master);
+    const auto case_key = crypto::key32::random();
+    const auto wrapped = crypto::wrap_case_key(master, id, "ABCD1234", case_key);
+    crypto::key_slots slots{4};
+    for (std::size_t i = 0; i < slots.count(); ++i) {
+        EXPECT_TRUE(std::all_of(slots.view(i).begin(), slots.view(i).end(), [](unsigned char b) { return b == 0; }));
+    }
+    ASSERT_TRUE(crypto::unwrap_case_key_into(master, id, "ABCD1234", wrapped, slots.at(2)));
+    EXPECT_EQ(std::memcmp(slots.view(2).data(), case_key.data(), crypto::key_bytes), 0);
+
+    const crypto::row_binding row{.case_id = 7, .seq = 3, .sender = 1, .kind = crypto::record_kind::message};
+    const auto sealed = crypto::seal(slots.view(2), row, "xin chao");
+    auto opened = crypto::open(case_key, row, sealed);
+    ASSERT_TRUE(opened.has_value());
+    EXPECT_EQ(opened->reveal(), "xin chao");
+
+    slots.wipe(2);
+    EXPECT_TRUE(std::all_of(slots.view(2).begin(), slots.view(2).end(), [](unsigned char b) { return b == 0; }));
+
+    // A blob that does not open leaves the slot wiped, not half-written.
+    auto tampered = wrapped;
+    tampered.back() ^= 0x80;
+    std::fill(slots.at(1).begin(), slots.at(1).end(), 0x5a);
+    EXPECT_FALSE(crypto::unwrap_case_key_into(master, id, "ABCD1234", tampered, slots.at(1)));
+    EXPECT_TRUE(std::all_of(slots.view(1).begin(), slots.view(1).end(), [](unsigned char b) { return b == 0; }));
+    std::fill(slots.at(1).begin(), slots.at(1).end(), 0x5a);
+    EXPECT_FALSE(crypto::unwrap_case_key_into(master, id, "ABCD1234", std::span(wrapped).first(10), slots.at(1)));
+    EXPECT_TRUE(std::all_of(slots.view(1).begin(), slots.view(1).end(), [](unsigned char b) { return b == 0; }));
+}
+
 TEST(Crypto, KeyIdIsStableSixteenHexChars) {
     const auto a = crypto::key32::random();
     const auto b = crypto::key32::random();
