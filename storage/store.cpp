@@ -90,8 +90,10 @@ void deliver(const callback<T>& cb, result<T> r, std::string_view op) noexcept {
 
 // ---- rows ----
 
+// last_seq is the case's highest message seq: one seek on the messages primary key (migration 0003).
 constexpr const char* case_columns =
-    "id, code, school, lang, state, urgency, categories, queued_at, assigned_to, last_seq, created_at";
+    "id, code, school, lang, state, urgency, categories, queued_at, assigned_to, "
+    "coalesce((SELECT max(seq) FROM messages WHERE case_id = cases.id), 0), created_at";
 
 case_summary read_case(const statement& st) {
     case_summary c;
@@ -319,8 +321,8 @@ struct store::impl {
         case_cache::fields row;
         {
             auto st = conn.query(
-                "SELECT code, state, urgency, last_seq, queued_at IS NOT NULL, wrapped_key, categories "
-                "FROM cases WHERE id = ?1"
+                "SELECT code, state, urgency, coalesce((SELECT max(seq) FROM messages WHERE case_id = ?1), 0), "
+                "queued_at IS NOT NULL, wrapped_key, categories FROM cases WHERE id = ?1"
             );
             st->bind(1, id);
             if (!st->step()) throw request_failure{errc::not_found};
@@ -588,11 +590,8 @@ void store::append_message(
             // After the insert, so a retry of a reply acked before the close still gets its ack; the
             // request's savepoint takes the refused row back out.
             if (from == sender::counselor && state == case_state::closed) throw request_failure{errc::closed_case};
-            {
-                auto st = conn.query("UPDATE cases SET last_seq = ?2 WHERE id = ?1");
-                st->bind(1, id).bind(2, static_cast<std::int64_t>(seq));
-                st->step();
-            }
+            // No UPDATE of the case for the seq: the row just inserted is the case's highest seq
+            // (migration 0003), and the cache below carries it to the next message.
             append_result out{.seq = seq, .at = now, .duplicate = false, .state = state};
             // The new row for the cache, applied once every statement below has succeeded.
             case_cache::fields next = c;
