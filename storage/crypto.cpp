@@ -44,11 +44,32 @@ std::string case_key_ad(std::string_view case_code, std::string_view master_id) 
     return ad;
 }
 
+// Random nonces, read from the system's CSPRNG 170 at a time: randombytes_buf is a getrandom()
+// system call each time, ~5 % of the writer thread's CPU when it took one per message
+// (docs/performance.md §9). A nonce needs only to be unique, not secret (it is stored in clear in
+// front of its ciphertext), so holding the next ones in ordinary memory gives nothing away; 192
+// random bits make a repeat as unlikely as before. Per thread: no lock, and two threads never hand
+// out the same bytes. (tamsu does not fork; a forked child would repeat its parent's pool.)
+void next_nonce(unsigned char* out) {
+    struct pool {
+        std::array<unsigned char, 170 * nonce_bytes> bytes{};
+        std::size_t used = 170 * nonce_bytes;  // empty: filled on first use
+    };
+    thread_local pool p;
+    if (p.used == p.bytes.size()) {
+        randombytes_buf(p.bytes.data(), p.bytes.size());
+        p.used = 0;
+    }
+    std::memcpy(out, p.bytes.data() + p.used, nonce_bytes);
+    sodium_memzero(p.bytes.data() + p.used, nonce_bytes);  // each nonce handed out once
+    p.used += nonce_bytes;
+}
+
 std::vector<unsigned char> aead_seal(
     key_view key, std::span<const unsigned char> ad, const unsigned char* message, std::size_t size
 ) {
     std::vector<unsigned char> blob(nonce_bytes + size + tag_bytes);
-    randombytes_buf(blob.data(), nonce_bytes);
+    next_nonce(blob.data());
     unsigned long long written = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(
         blob.data() + nonce_bytes, &written, message, size, ad.data(), ad.size(), nullptr, blob.data(), key.data()
