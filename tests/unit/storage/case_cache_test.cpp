@@ -233,14 +233,7 @@ TEST_F(CaseCacheCoherence, AFailingRequestInABatchLeavesTheOthersAndTheCacheRigh
     ASSERT_TRUE(set_state(*s, y.id, case_state::closed));
     ASSERT_TRUE(append(*s, x.id, sender::student, "x0", "zero"));
 
-    // Hold the writer so the four requests below form one batch.
-    std::promise<void> entered, release;
-    auto go = release.get_future().share();
-    s->create_case("default", "vi", at_ms(1), [&entered, go](result<new_case>) {
-        entered.set_value();
-        go.wait();
-    });
-    entered.get_future().wait();
+    test::writer_hold hold{*s};  // the four requests below form one batch
     std::array<std::promise<result<append_result>>, 4> out;
     auto send = [&](std::size_t i, case_id id, sender from, std::string cid) {
         s->append_message(id, from, std::move(cid), from == sender::counselor ? "counselor1" : "", plaintext{"t" + std::to_string(i)}, std::nullopt, "", at_ms(5'000), [&out, i](result<append_result> r) {
@@ -251,7 +244,7 @@ TEST_F(CaseCacheCoherence, AFailingRequestInABatchLeavesTheOthersAndTheCacheRigh
     send(1, y.id, sender::counselor, "y1");  // closed: fails after its INSERT
     send(2, x.id, sender::student, "x2");
     send(3, x.id, sender::student, "x1");  // a retry of the first, in the same batch
-    release.set_value();
+    hold.release();
     auto r0 = out[0].get_future().get();
     auto r1 = out[1].get_future().get();
     auto r2 = out[2].get_future().get();
