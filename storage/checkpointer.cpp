@@ -2,6 +2,7 @@
 
 #include "storage/db.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
@@ -10,7 +11,10 @@ namespace tamsu::storage {
 checkpointer::checkpointer(const std::filesystem::path& file, settings config)
     : config_(config), conn_(std::make_unique<db>(file, db_options{.synchronous_full = config.synchronous_full})),
       next_wake_frames_(config.threshold_frames) {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        ::pthread_setname_np(::pthread_self(), "tamsu-ckpt");  // for profilers and /proc/PID/task/*/comm
+        run();
+    });
 }
 
 checkpointer::~checkpointer() { stop_blocking(); }

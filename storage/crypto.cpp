@@ -44,11 +44,32 @@ std::string case_key_ad(std::string_view case_code, std::string_view master_id) 
     return ad;
 }
 
+// Random nonces, read from the system's CSPRNG 170 at a time: randombytes_buf is a getrandom()
+// system call each time, ~5 % of the writer thread's CPU when it took one per message
+// (docs/performance.md §9). A nonce needs only to be unique, not secret (it is stored in clear in
+// front of its ciphertext), so holding the next ones in ordinary memory gives nothing away; 192
+// random bits make a repeat as unlikely as before. Per thread: no lock, and two threads never hand
+// out the same bytes. (tamsu does not fork; a forked child would repeat its parent's pool.)
+void next_nonce(unsigned char* out) {
+    struct pool {
+        std::array<unsigned char, 170 * nonce_bytes> bytes{};
+        std::size_t used = 170 * nonce_bytes;  // empty: filled on first use
+    };
+    thread_local pool p;
+    if (p.used == p.bytes.size()) {
+        randombytes_buf(p.bytes.data(), p.bytes.size());
+        p.used = 0;
+    }
+    std::memcpy(out, p.bytes.data() + p.used, nonce_bytes);
+    sodium_memzero(p.bytes.data() + p.used, nonce_bytes);  // each nonce handed out once
+    p.used += nonce_bytes;
+}
+
 std::vector<unsigned char> aead_seal(
-    const key32& key, std::span<const unsigned char> ad, const unsigned char* message, std::size_t size
+    key_view key, std::span<const unsigned char> ad, const unsigned char* message, std::size_t size
 ) {
     std::vector<unsigned char> blob(nonce_bytes + size + tag_bytes);
-    randombytes_buf(blob.data(), nonce_bytes);
+    next_nonce(blob.data());
     unsigned long long written = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(
         blob.data() + nonce_bytes, &written, message, size, ad.data(), ad.size(), nullptr, blob.data(), key.data()
@@ -254,6 +275,23 @@ key32 key32::random() {
     return key;
 }
 
+// ---- key_slots ----
+
+key_slots::key_slots(std::size_t count) : count_(count == 0 ? 1 : count) {
+    init();
+    base_ = static_cast<unsigned char*>(sodium_malloc(count_ * key_bytes));
+    if (!base_) throw std::bad_alloc();
+    sodium_mlock(base_, count_ * key_bytes);  // best effort, as for key32 (RLIMIT_MEMLOCK)
+    sodium_memzero(base_, count_ * key_bytes);
+}
+
+key_slots::~key_slots() {
+    sodium_munlock(base_, count_ * key_bytes);  // also zeroes
+    sodium_free(base_);                         // and so does this
+}
+
+void key_slots::wipe(std::size_t i) noexcept { sodium_memzero(base_ + i * key_bytes, key_bytes); }
+
 // ---- master key ----
 
 key32 load_or_create_master_key(const std::filesystem::path& file) {
@@ -287,7 +325,7 @@ std::vector<unsigned char> wrap_case_key(
 ) {
     const std::string ad = case_key_ad(case_code, master_id);
     return aead_seal(
-        master,
+        master.view(),
         std::span(reinterpret_cast<const unsigned char*>(ad.data()), ad.size()),
         case_key.data(),
         key_bytes
@@ -297,9 +335,25 @@ std::vector<unsigned char> wrap_case_key(
 std::optional<key32> unwrap_case_key(
     const key32& master, std::string_view master_id, std::string_view case_code, std::span<const unsigned char> blob
 ) {
-    if (blob.size() != nonce_bytes + key_bytes + tag_bytes) return std::nullopt;
-    const std::string ad = case_key_ad(case_code, master_id);
     key32 out;
+    if (!unwrap_case_key_into(master, master_id, case_code, blob, std::span<unsigned char, key_bytes>{out.data(), key_bytes})) {
+        return std::nullopt;  // `out` is wiped by its destructor
+    }
+    return out;
+}
+
+bool unwrap_case_key_into(
+    const key32& master,
+    std::string_view master_id,
+    std::string_view case_code,
+    std::span<const unsigned char> blob,
+    std::span<unsigned char, key_bytes> out
+) {
+    if (blob.size() != nonce_bytes + key_bytes + tag_bytes) {
+        sodium_memzero(out.data(), key_bytes);
+        return false;
+    }
+    const std::string ad = case_key_ad(case_code, master_id);
     unsigned long long written = 0;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(
             out.data(),
@@ -312,14 +366,19 @@ std::optional<key32> unwrap_case_key(
             blob.data(),
             master.data()
         ) != 0) {
-        return std::nullopt;  // `out` is wiped by its destructor
+        sodium_memzero(out.data(), key_bytes);  // libsodium leaves it undefined on failure
+        return false;
     }
-    return out;
+    return true;
 }
 
 // ---- seal / open ----
 
 std::vector<unsigned char> seal(const key32& case_key, const row_binding& row, std::string_view text) {
+    return seal(case_key.view(), row, text);
+}
+
+std::vector<unsigned char> seal(key_view case_key, const row_binding& row, std::string_view text) {
     const auto ad = make_ad(row);
     return aead_seal(case_key, ad, reinterpret_cast<const unsigned char*>(text.data()), text.size());
 }

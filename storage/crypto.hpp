@@ -30,6 +30,9 @@ inline constexpr std::size_t tag_bytes = crypto_aead_xchacha20poly1305_ietf_ABYT
 static_assert(key_bytes == 32);
 static_assert(crypto_kdf_KEYBYTES == key_bytes);
 
+// A key that lives elsewhere in guarded memory (a key32, or a slot of key_slots); not owned.
+using key_view = std::span<const unsigned char, key_bytes>;
+
 // 32 key bytes in sodium_malloc'd memory: guard pages, mlock'ed (not swapped out), zeroed on
 // destruction. Move-only, like the secret it holds. Keys share one pre-allocated slab (see
 // crypto.cpp: a sodium_malloc per key costs up to ~1 ms on a small VM), falling back to their own
@@ -46,10 +49,36 @@ public:
     static key32 random();
     unsigned char* data() noexcept { return bytes_; }
     const unsigned char* data() const noexcept { return bytes_; }
+    key_view view() const noexcept { return key_view{bytes_, key_bytes}; }
     static constexpr std::size_t size() noexcept { return key_bytes; }
 
 private:
     unsigned char* bytes_ = nullptr;
+};
+
+// `count` key-sized slots in one sodium_malloc'd block (guard pages around it, mlock'ed where the
+// limit allows, zeroed at first): for a cache of unwrapped keys, which would need one key32 each —
+// more than key32's shared slab holds. A slot is wiped with wipe() when its key leaves the cache,
+// and the whole block on destruction.
+//
+// Threads: one owner thread (the writer's case cache).
+class key_slots {
+public:
+    explicit key_slots(std::size_t count);
+    key_slots(const key_slots&) = delete;
+    key_slots& operator=(const key_slots&) = delete;
+    ~key_slots();
+
+    std::size_t count() const noexcept { return count_; }
+    std::span<unsigned char, key_bytes> at(std::size_t i) noexcept {
+        return std::span<unsigned char, key_bytes>{base_ + i * key_bytes, key_bytes};
+    }
+    key_view view(std::size_t i) const noexcept { return key_view{base_ + i * key_bytes, key_bytes}; }
+    void wipe(std::size_t i) noexcept;
+
+private:
+    unsigned char* base_ = nullptr;
+    std::size_t count_ = 0;
 };
 
 // Loads the master key file (64 hex chars), or creates it (32 random bytes, O_EXCL, mode 0600) when
@@ -69,6 +98,15 @@ std::vector<unsigned char> wrap_case_key(
 [[nodiscard]] std::optional<key32> unwrap_case_key(
     const key32& master, std::string_view master_id, std::string_view case_code, std::span<const unsigned char> blob
 );
+// The same, into guarded memory the caller owns (a key_slots slot). False, with `out` wiped, if the
+// blob does not open.
+[[nodiscard]] bool unwrap_case_key_into(
+    const key32& master,
+    std::string_view master_id,
+    std::string_view case_code,
+    std::span<const unsigned char> blob,
+    std::span<unsigned char, key_bytes> out
+);
 
 // Which kind of row a sealed text belongs to: part of the AD, so a note can never be opened as a
 // message (or an escalation reason as either) even with equal numbers.
@@ -85,6 +123,7 @@ struct row_binding {
 
 // nonce(24, random) || XChaCha20-Poly1305-IETF ciphertext+tag.
 std::vector<unsigned char> seal(const key32& case_key, const row_binding& row, std::string_view text);
+std::vector<unsigned char> seal(key_view case_key, const row_binding& row, std::string_view text);
 // nullopt if the blob was tampered with, belongs to another row, or the key is wrong. No bytes of a
 // failed decryption escape.
 [[nodiscard]] std::optional<plaintext> open(

@@ -5,11 +5,21 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
 #include <string>
 
 namespace tamsu::storage {
 
 namespace {
+
+// Process-wide SQLite settings, before SQLite initialises (sqlite3_config refuses them after).
+// MEMSTATUS off: with it on (SQLite's default) every sqlite3_malloc and sqlite3_free takes a global
+// mutex to keep allocation statistics nobody here reads; the writer makes about 20 of each per
+// message (docs/performance.md §9).
+void configure_sqlite_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
 
 std::string describe(int code, std::string_view during, const char* message) {
     std::string out{during};
@@ -107,6 +117,7 @@ std::optional<std::string> statement::column_opt_text(int column) const {
 // ---- db ----
 
 db::db(const std::filesystem::path& file, const db_options& options) : path_(file) {
+    configure_sqlite_once();
     int flags = SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOMUTEX;
     flags |= options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
@@ -192,6 +203,11 @@ transaction::~transaction() {
         // Nothing useful to do with a failed rollback here; SQLite rolls back on close anyway.
         sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
     }
+}
+
+void transaction::rollback() {
+    done_ = true;
+    if (conn_.in_transaction()) conn_.exec("ROLLBACK");
 }
 
 void transaction::commit() {

@@ -149,6 +149,8 @@ public:
     transaction& operator=(const transaction&) = delete;
     ~transaction();  // rolls back unless committed
     void commit();
+    // Rolls back now (if SQLite has not already); the destructor then does nothing.
+    void rollback();
 
 private:
     db& conn_;

@@ -2,6 +2,7 @@
 
 #include "storage/db.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 namespace tamsu::storage {
@@ -12,7 +13,10 @@ reader::reader(const std::filesystem::path& file, int connections) {
         connections_.push_back(std::make_unique<db>(file, db_options{.read_only = true}));
     }
     for (auto& conn : connections_) {
-        threads_.emplace_back([this, c = conn.get()] { run(*c); });
+        threads_.emplace_back([this, c = conn.get()] {
+            ::pthread_setname_np(::pthread_self(), "tamsu-reader");  // for profilers and /proc/PID/task/*/comm
+            run(*c);
+        });
     }
 }
 

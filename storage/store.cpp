@@ -1,5 +1,6 @@
 #include "storage/store.hpp"
 
+#include "storage/case_cache.hpp"
 #include "storage/checkpointer.hpp"
 #include "storage/crypto.hpp"
 #include "storage/db.hpp"
@@ -89,8 +90,10 @@ void deliver(const callback<T>& cb, result<T> r, std::string_view op) noexcept {
 
 // ---- rows ----
 
+// last_seq is the case's highest message seq: one seek on the messages primary key (migration 0003).
 constexpr const char* case_columns =
-    "id, code, school, lang, state, urgency, categories, queued_at, assigned_to, last_seq, created_at";
+    "id, code, school, lang, state, urgency, categories, queued_at, assigned_to, "
+    "coalesce((SELECT max(seq) FROM messages WHERE case_id = cases.id), 0), created_at";
 
 case_summary read_case(const statement& st) {
     case_summary c;
@@ -293,6 +296,8 @@ struct store::impl {
     std::unique_ptr<crypto::key32> master;  // read-only after open: shared by every storage thread
     std::string master_id;
     std::unique_ptr<checkpointer> cp;  // before w: it must outlive the writer's connection
+    // Writer thread only; before w: it is the writer's observer and must outlive it.
+    case_cache cases;
     std::unique_ptr<writer> w;
     std::unique_ptr<reader> r;
 
@@ -305,6 +310,37 @@ struct store::impl {
         auto key = crypto::unwrap_case_key(*master, master_id, code, *wrapped);
         if (!key) throw std::runtime_error("a case key does not unwrap under the current master key");
         return std::move(*key);
+    }
+
+    // The case fields append_message needs, and its key: from the writer's cache, or read and
+    // unwrapped once and cached (case_cache.hpp). Writer thread only.
+    case_cache::fields& hot_case(db& conn, case_id id) {
+        if (auto* hit = cases.find(id)) return *hit;
+        std::string code;
+        std::optional<std::vector<unsigned char>> wrapped;
+        case_cache::fields row;
+        {
+            auto st = conn.query(
+                "SELECT code, state, urgency, coalesce((SELECT max(seq) FROM messages WHERE case_id = ?1), 0), "
+                "queued_at IS NOT NULL, wrapped_key, categories FROM cases WHERE id = ?1"
+            );
+            st->bind(1, id);
+            if (!st->step()) throw request_failure{errc::not_found};
+            code = st->column_text(0);
+            row.state = static_cast<case_state>(st->column_int64(1));
+            row.level = static_cast<urgency>(st->column_int64(2));
+            row.last_seq = static_cast<std::uint64_t>(st->column_int64(3));
+            row.queued = st->column_int64(4) != 0;
+            if (!st->is_null(5)) wrapped = st->column_blob(5);
+            row.categories = st->column_text(6);
+        }
+        // A purged case (v1.1 crypto-shredding) has no key: treat it as gone (and cache nothing).
+        if (!wrapped) throw request_failure{errc::not_found};
+        auto* entry = cases.insert(id, std::move(row), [&](std::span<unsigned char, crypto::key_bytes> slot) {
+            return crypto::unwrap_case_key_into(*master, master_id, code, *wrapped, slot);
+        });
+        if (!entry) throw std::runtime_error("a case key does not unwrap under the current master key");
+        return *entry;
     }
 
     const std::string& dummy_password_hash() {
@@ -415,7 +451,7 @@ std::shared_ptr<store> store::open_blocking(const settings& config) {
             p->db_path, checkpointer::settings{.synchronous_full = config.synchronous_full}
         );
         p->cp->attach(*conn);
-        p->w = std::make_unique<writer>(std::move(conn), writer::settings{.max_batch = config.max_batch});
+        p->w = std::make_unique<writer>(std::move(conn), writer::settings{.max_batch = config.max_batch}, &p->cases);
         p->r = std::make_unique<reader>(p->db_path, config.reader_connections);
     } catch (const db_error& e) {
         throw std::runtime_error("cannot open database " + p->db_path.string() + ": " + e.what());
@@ -496,34 +532,12 @@ void store::append_message(
         "append_message",
         [self, id, from, client_id = std::move(client_id), author = std::move(author), words, level,
          categories = std::move(categories), now](db& conn) {
-            std::optional<std::vector<unsigned char>> wrapped;
-            std::string code, case_categories;
-            case_state state{};
-            urgency case_level{};
-            std::uint64_t last_seq = 0;
-            bool never_queued = false;
-            {
-                // Not UPDATE ... RETURNING: SQLite collects RETURNING rows in a temporary table,
-                // which measured slower than this SELECT plus the UPDATE below.
-                auto st = conn.query(
-                    "SELECT code, state, urgency, last_seq, queued_at IS NULL, wrapped_key, categories "
-                    "FROM cases WHERE id = ?1"
-                );
-                st->bind(1, id);
-                if (!st->step()) throw request_failure{errc::not_found};
-                code = st->column_text(0);
-                state = static_cast<case_state>(st->column_int64(1));
-                case_level = static_cast<urgency>(st->column_int64(2));
-                last_seq = static_cast<std::uint64_t>(st->column_int64(3));
-                never_queued = st->column_int64(4) != 0;
-                if (!st->is_null(5)) wrapped = st->column_blob(5);
-                case_categories = st->column_text(6);
-            }
-            const std::uint64_t seq = last_seq + 1;
-
-            const auto key = self->case_key(code, wrapped);
+            // Read from the writer's cache (case_cache.hpp); every change below goes to both.
+            const case_cache::fields& c = self->hot_case(conn, id);
+            const case_state state = c.state;
+            const std::uint64_t seq = c.last_seq + 1;
             const auto body = crypto::seal(
-                key,
+                self->cases.key(id),
                 {.case_id = id, .seq = seq, .sender = static_cast<std::uint8_t>(from), .kind = crypto::record_kind::message},
                 words->reveal()
             );
@@ -576,12 +590,12 @@ void store::append_message(
             // After the insert, so a retry of a reply acked before the close still gets its ack; the
             // request's savepoint takes the refused row back out.
             if (from == sender::counselor && state == case_state::closed) throw request_failure{errc::closed_case};
-            {
-                auto st = conn.query("UPDATE cases SET last_seq = ?2 WHERE id = ?1");
-                st->bind(1, id).bind(2, static_cast<std::int64_t>(seq));
-                st->step();
-            }
+            // No UPDATE of the case for the seq: the row just inserted is the case's highest seq
+            // (migration 0003), and the cache below carries it to the next message.
             append_result out{.seq = seq, .at = now, .duplicate = false, .state = state};
+            // The new row for the cache, applied once every statement below has succeeded.
+            case_cache::fields next = c;
+            next.last_seq = seq;
             if (from == sender::student) {
                 if (state == case_state::closed) {
                     auto st = conn.query(
@@ -593,27 +607,34 @@ void store::append_message(
                     add_event(conn, id, now, "reopen", "", "student message");
                     out.reopened = true;
                     out.state = case_state::queued;
-                } else if (never_queued) {
+                    next.state = case_state::queued;
+                    next.queued = true;
+                } else if (!c.queued) {
                     auto st = conn.query("UPDATE cases SET queued_at = ?2 WHERE id = ?1");
                     st->bind(1, id).bind(2, to_ms(now));
                     st->step();
+                    next.queued = true;
                 }
-                out.first_student_message = never_queued;
+                out.first_student_message = !c.queued;
                 // The case level is the highest of its messages: only ever raised here.
-                if (level && *level > case_level) {
+                if (level && *level > c.level) {
                     auto st = conn.query("UPDATE cases SET urgency = ?2, urgency_since = ?3 WHERE id = ?1");
                     st->bind(1, id).bind(2, static_cast<std::int64_t>(*level)).bind(3, to_ms(now));
                     st->step();
+                    next.level = *level;
                 }
                 if (!categories.empty()) {
-                    const auto merged = merge_categories(case_categories, categories);
-                    if (merged != case_categories) {
+                    auto merged = merge_categories(c.categories, categories);
+                    if (merged != c.categories) {
                         auto st = conn.query("UPDATE cases SET categories = ?2 WHERE id = ?1");
                         st->bind(1, id).bind(2, merged);
                         st->step();
+                        next.categories = std::move(merged);
                     }
                 }
             }
+            self->cases.touch(id);  // undone with the request or the transaction (case_cache.hpp)
+            if (auto* cached = self->cases.find(id)) *cached = std::move(next);
             return out;
         },
         std::move(cb)
@@ -628,9 +649,11 @@ void store::set_state(
     sys_time now,
     callback<done> cb
 ) {
+    impl* self = impl_.get();
     impl_->write<done>(
         "set_state",
-        [id, state, assigned_to = std::move(assigned_to), actor = std::move(actor), now](db& conn) {
+        [self, id, state, assigned_to = std::move(assigned_to), actor = std::move(actor), now](db& conn) {
+            self->cases.drop(id);  // state, queued_at change below: the writer's copy must go (case_cache.hpp)
             const auto c = find_case(conn, id);
             if (!c) throw request_failure{errc::not_found};
             switch (state) {
@@ -678,6 +701,7 @@ void store::set_urgency(case_id id, urgency level, std::string actor, plaintext 
     impl_->write<done>(
         "set_urgency",
         [self, id, level, actor = std::move(actor), words, now](db& conn) {
+            self->cases.drop(id);  // the level changes below: the writer's copy must go (case_cache.hpp)
             std::string code;
             std::optional<std::vector<unsigned char>> wrapped;
             {

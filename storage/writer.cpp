@@ -2,6 +2,7 @@
 
 #include "storage/db.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
@@ -27,7 +28,8 @@ void call_done(const writer::done_fn& done, std::exception_ptr error) noexcept {
 
 }  // namespace
 
-writer::writer(std::unique_ptr<db> conn, settings config) : conn_(std::move(conn)), config_(config) {
+writer::writer(std::unique_ptr<db> conn, settings config, writer_observer* observer)
+    : conn_(std::move(conn)), config_(config), observer_(observer) {
     if (config_.max_batch == 0) config_.max_batch = 1;
     conn_->set_fault_injection(&faults_);
     thread_ = std::thread([this] { run(); });
@@ -78,6 +80,8 @@ void writer::record_batch(std::size_t size, bool commit_ok) {
 }
 
 void writer::run() {
+    // Named so a profiler or /proc/PID/task/*/comm can tell it from the I/O threads (15 chars max).
+    ::pthread_setname_np(::pthread_self(), "tamsu-writer");
     for (;;) {
         std::deque<request> batch;
         {
@@ -107,21 +111,40 @@ void writer::run_batch(std::deque<request>& batch) {
 
     try {
         std::size_t next = 0;
+        // Per-request savepoints cost about a third of the writer's work per message (SQLite copies
+        // every page a request touches first into the savepoint's sub-journal, then truncates it at
+        // RELEASE; docs/performance.md §9). Requests rarely fail, so a transaction first runs without
+        // them; if a request does fail, that transaction is rolled back whole and its requests run
+        // again, each in its own savepoint, so the failing one fails alone.
+        bool guarded = false;
         while (next < batch.size()) {
             transaction tx{conn, transaction::kind::immediate};
+            const std::size_t first = next;
             in_tx.clear();
             bool lost_tx = false;
+            bool run_again_guarded = false;
             for (; next < batch.size(); ++next) {
-                conn.run("SAVEPOINT request");
+                if (observer_) observer_->request_begun();
+                if (guarded) conn.run("SAVEPOINT request");
                 try {
                     batch[next].work(conn);
-                    conn.run("RELEASE request");
+                    if (guarded) conn.run("RELEASE request");
                     in_tx.push_back(next);
                 } catch (...) {
+                    if (!guarded) {
+                        // Nothing of this transaction is reported yet: undo all of it, then again.
+                        tx.rollback();
+                        if (observer_) observer_->rolled_back();
+                        next = first;
+                        guarded = true;
+                        run_again_guarded = true;
+                        break;
+                    }
                     outcome[next] = std::current_exception();
                     if (!conn.in_transaction()) {
                         // SQLite already rolled back everything (IOERR, FULL, NOMEM): the requests
                         // run before this one in the transaction lost their writes as well.
+                        if (observer_) observer_->rolled_back();
                         for (auto i : in_tx) outcome[i] = outcome[next];
                         in_tx.clear();
                         ++next;
@@ -130,13 +153,15 @@ void writer::run_batch(std::deque<request>& batch) {
                     }
                     conn.run("ROLLBACK TO request");
                     conn.run("RELEASE request");
+                    if (observer_) observer_->request_rolled_back();
                 }
             }
-            if (lost_tx) continue;  // the transaction object sees no open transaction; start again
+            if (run_again_guarded || lost_tx) continue;  // a fresh transaction for the rest
             if (fault_injection::hit(faults_.fail_commit_at)) {
                 throw db_error(SQLITE_IOERR, "commit: injected fault (sqlite code 10)");
             }
             tx.commit();
+            if (observer_) observer_->committed();
             for (auto i : in_tx) durable[i] = true;
             in_tx.clear();
         }
@@ -152,6 +177,7 @@ void writer::run_batch(std::deque<request>& batch) {
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (!durable[i] && !outcome[i]) outcome[i] = batch_error;
         }
+        if (observer_) observer_->rolled_back();
         try {
             std::rethrow_exception(batch_error);
         } catch (const std::exception& e) {

@@ -1,10 +1,16 @@
 // writer: the thread that owns the only read-write connection, with group commit.
 //
 // Loop: wait for requests, take everything queued (up to max_batch), BEGIN IMMEDIATE, run each
-// request inside its own SAVEPOINT (a failing request rolls back to it and fails alone), COMMIT,
-// then call each request's `done` — after the commit, never before (contract §3: ack after durable
-// store). If the COMMIT fails, every request of the batch fails. One fsync per batch instead of
-// one per message is what lets FULL synchronous mode keep up with a burst.
+// request, COMMIT, then call each request's `done` — after the commit, never before (contract §3: ack
+// after durable store). If the COMMIT fails, every request of the batch fails. One fsync per batch
+// instead of one per message is what lets FULL synchronous mode keep up with a burst.
+//
+// A failing request fails alone: the others of its batch still commit. The requests first run
+// without savepoints (they cost about a third of the work per message); when one fails, the whole
+// transaction is rolled back and its requests run again, each inside its own SAVEPOINT, so the
+// failing one rolls back to it and the rest commit. A work function may therefore run more than once
+// (only its last run's writes are kept): it must have no effect outside the connection that a
+// writer_observer does not undo.
 //
 // Threads: submit(), stats(), writable() and stop_blocking() may be called from any thread; the
 // work and done functions run on the writer thread only.
@@ -26,6 +32,19 @@ namespace tamsu::storage {
 
 class db;
 
+// Told, on the writer thread, what became of the writes the requests made: lets a cache of database
+// state kept on the writer thread (storage/case_cache.hpp) follow commits and rollbacks exactly.
+class writer_observer {
+public:
+    virtual void request_begun() = 0;        // a request's work is about to run
+    virtual void request_rolled_back() = 0;  // the writes of that request were undone; the transaction goes on
+    virtual void committed() = 0;            // every write since the transaction began is durable
+    virtual void rolled_back() = 0;          // every write since the last commit was undone
+
+protected:
+    ~writer_observer() = default;
+};
+
 class writer {
 public:
     using work_fn = std::function<void(db&)>;
@@ -36,7 +55,8 @@ public:
         std::size_t max_batch = 1024;
     };
 
-    writer(std::unique_ptr<db> conn, settings config);
+    // `observer` (may be null) must outlive the writer; it is called on the writer thread only.
+    writer(std::unique_ptr<db> conn, settings config, writer_observer* observer = nullptr);
     writer(const writer&) = delete;
     writer& operator=(const writer&) = delete;
     ~writer();  // stop_blocking()
@@ -63,6 +83,7 @@ private:
 
     std::unique_ptr<db> conn_;  // writer thread only (after construction)
     settings config_;
+    writer_observer* observer_;
     fault_injection faults_;
 
     mutable std::mutex mutex_;  // guards queue_, stopping_, stats_

@@ -9,6 +9,10 @@
 #include <array>
 #include <cstring>
 #include <fstream>
+#include <vector>
+#include <thread>
+#include <string>
+#include <set>
 
 namespace tamsu::storage {
 namespace {
@@ -108,6 +112,27 @@ TEST(Crypto, SealOpenRoundTripsAndUsesFreshNonces) {
     EXPECT_TRUE(empty->empty());
 }
 
+// Nonces come from a per-thread pool refilled from the CSPRNG every 170 seals: across several
+// refills, and on two threads at once, no nonce repeats and none is all zero.
+TEST(Crypto, NoncesNeverRepeatAcrossPoolRefillsAndThreads) {
+    const auto key = crypto::key32::random();
+    const crypto::row_binding row{.case_id = 7, .seq = 3, .sender = 1};
+    auto collect = [&](std::vector<std::string>& out) {
+        for (int i = 0; i < 1000; ++i) {
+            const auto blob = crypto::seal(key, row, "x");
+            out.emplace_back(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(crypto::nonce_bytes));
+        }
+    };
+    std::vector<std::string> here, there;
+    std::thread other([&] { collect(there); });
+    collect(here);
+    other.join();
+    std::set<std::string> all(here.begin(), here.end());
+    all.insert(there.begin(), there.end());
+    EXPECT_EQ(all.size(), 2000U);
+    EXPECT_EQ(all.count(std::string(crypto::nonce_bytes, '\0')), 0U);
+}
+
 TEST(Crypto, FlippedByteInNonceCiphertextOrTagIsRefused) {
     const auto key = crypto::key32::random();
     const crypto::row_binding row{.case_id = 7, .seq = 3, .sender = 1};
@@ -160,6 +185,39 @@ TEST(Crypto, CaseKeyWrapsAndUnwrapsOnlyForItsCaseAndMasterKey) {
     auto tampered = wrapped;
     tampered.back() ^= 0x80;
     EXPECT_FALSE(crypto::unwrap_case_key(master, id, "ABCD1234", tampered).has_value());
+}
+
+// The case cache unwraps into its own guarded slots (crypto::key_slots) and seals with a key_view.
+TEST(Crypto, CaseKeyUnwrapsIntoASlotAndSealsFromIt) {
+    const auto master = crypto::key32::random();
+    const auto id = crypto::key_id(master);
+    const auto case_key = crypto::key32::random();
+    const auto wrapped = crypto::wrap_case_key(master, id, "ABCD1234", case_key);
+    crypto::key_slots slots{4};
+    for (std::size_t i = 0; i < slots.count(); ++i) {
+        EXPECT_TRUE(std::all_of(slots.view(i).begin(), slots.view(i).end(), [](unsigned char b) { return b == 0; }));
+    }
+    ASSERT_TRUE(crypto::unwrap_case_key_into(master, id, "ABCD1234", wrapped, slots.at(2)));
+    EXPECT_EQ(std::memcmp(slots.view(2).data(), case_key.data(), crypto::key_bytes), 0);
+
+    const crypto::row_binding row{.case_id = 7, .seq = 3, .sender = 1, .kind = crypto::record_kind::message};
+    const auto sealed = crypto::seal(slots.view(2), row, "xin chao");
+    auto opened = crypto::open(case_key, row, sealed);
+    ASSERT_TRUE(opened.has_value());
+    EXPECT_EQ(opened->reveal(), "xin chao");
+
+    slots.wipe(2);
+    EXPECT_TRUE(std::all_of(slots.view(2).begin(), slots.view(2).end(), [](unsigned char b) { return b == 0; }));
+
+    // A blob that does not open leaves the slot wiped, not half-written.
+    auto tampered = wrapped;
+    tampered.back() ^= 0x80;
+    std::fill(slots.at(1).begin(), slots.at(1).end(), 0x5a);
+    EXPECT_FALSE(crypto::unwrap_case_key_into(master, id, "ABCD1234", tampered, slots.at(1)));
+    EXPECT_TRUE(std::all_of(slots.view(1).begin(), slots.view(1).end(), [](unsigned char b) { return b == 0; }));
+    std::fill(slots.at(1).begin(), slots.at(1).end(), 0x5a);
+    EXPECT_FALSE(crypto::unwrap_case_key_into(master, id, "ABCD1234", std::span(wrapped).first(10), slots.at(1)));
+    EXPECT_TRUE(std::all_of(slots.view(1).begin(), slots.view(1).end(), [](unsigned char b) { return b == 0; }));
 }
 
 TEST(Crypto, KeyIdIsStableSixteenHexChars) {

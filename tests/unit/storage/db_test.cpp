@@ -45,6 +45,32 @@ TEST(Migrations, ReopeningAMigratedDatabaseIsANoOp) {
     EXPECT_EQ(count(conn, "SELECT count(*) FROM schools"), 1);  // the seed row was not inserted twice
 }
 
+// Migration 0003 drops cases.last_seq (the writer no longer updates the case row per message); the
+// highest seq is read from the messages instead, so nothing a version-2 database held is lost.
+TEST(Migrations, Version2CasesLoseLastSeqAndKeepTheirMessages) {
+    temp_dir dir;
+    db conn{dir.path() / "t.db", db_options{.create = true}};
+    {
+        transaction tx{conn, transaction::kind::immediate};
+        conn.exec(std::string{detail::embedded_migrations().at(0).sql}.c_str());
+        conn.exec(std::string{detail::embedded_migrations().at(1).sql}.c_str());
+        conn.exec("PRAGMA user_version = 2");
+        tx.commit();
+    }
+    conn.exec(
+        "INSERT INTO cases (id, code, school, urgency_since, created_at, key_id, last_seq) "
+        "VALUES (7, 'ABCD2345', 'default', 0, 0, 'k', 2)"
+    );
+    conn.exec(
+        "INSERT INTO messages (case_id, seq, sender, client_id, body, at) VALUES "
+        "(7, 1, 1, 'c1', x'0102', 10), (7, 2, 2, NULL, x'03', 20)"
+    );
+    EXPECT_GE(detail::migrate_blocking(conn), 3);
+    EXPECT_EQ(count(conn, "SELECT count(*) FROM pragma_table_info('cases') WHERE name = 'last_seq'"), 0);
+    EXPECT_EQ(count(conn, "SELECT count(*) FROM cases WHERE id = 7 AND code = 'ABCD2345'"), 1);
+    EXPECT_EQ(count(conn, "SELECT coalesce((SELECT max(seq) FROM messages WHERE case_id = 7), 0)"), 2);
+}
+
 TEST(Migrations, Version1MessagesSurviveTheSenderCheckRebuild) {
     temp_dir dir;
     db conn{dir.path() / "t.db", db_options{.create = true}};

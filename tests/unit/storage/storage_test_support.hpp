@@ -75,6 +75,35 @@ inline void commit_rows(db& conn, int commit_no, int rows, int blob_bytes = 600)
 
 inline sys_time at_ms(std::int64_t ms) { return sys_time{std::chrono::milliseconds{ms}}; }
 
+// Holds the store's writer thread busy — inside the callback of a create_case, which runs on the
+// writer thread after its commit — until release() (or destruction), so that the requests submitted
+// meanwhile are all queued and run as one batch.
+class writer_hold {
+public:
+    explicit writer_hold(store& s) {
+        std::promise<void> entered;
+        auto entered_future = entered.get_future();
+        auto go = release_.get_future().share();
+        s.create_case("default", "vi", at_ms(1), [&entered, go](result<new_case>) {
+            entered.set_value();
+            go.wait();
+        });
+        entered_future.wait();
+    }
+    writer_hold(const writer_hold&) = delete;
+    writer_hold& operator=(const writer_hold&) = delete;
+    ~writer_hold() { release(); }
+    void release() {
+        if (released_) return;
+        released_ = true;
+        release_.set_value();
+    }
+
+private:
+    std::promise<void> release_;
+    bool released_ = false;
+};
+
 class store_fixture : public ::testing::Test {
 protected:
     settings config() const { return settings{.data_dir = dir_.path() / "data"}; }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <future>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -132,6 +133,62 @@ TEST_F(WriterTest, FailingRequestFailsAloneAndItsWritesAreRolledBack) {
     EXPECT_EQ(count_rows(check, 2), 0);
     EXPECT_EQ(count_rows(check, 3), 1);
     EXPECT_EQ(w->stats().batches, 2U);
+}
+
+// Records what the writer tells its observer, in order (writer thread only; read after stop).
+struct recording_observer final : writer_observer {
+    std::string calls;
+    void request_begun() override { calls += 'b'; }
+    void request_rolled_back() override { calls += 'r'; }
+    void committed() override { calls += 'C'; }
+    void rolled_back() override { calls += 'R'; }
+};
+
+// A batch runs without savepoints first; when a request fails, the whole transaction is rolled back
+// and run again with a savepoint per request. Nothing of the first run may survive (no duplicate
+// rows), the others of the batch commit in the same transaction, and the observer sees each step.
+TEST_F(WriterTest, FailureRunsTheTransactionAgainWithASavepointPerRequest) {
+    recording_observer seen;
+    auto w = std::make_unique<writer>(std::make_unique<db>(file(), db_options{}), writer::settings{}, &seen);
+    std::vector<std::atomic<int>> runs(5);
+    std::vector<std::promise<std::exception_ptr>> results(5);
+    blocker b;
+    b.hold(*w);
+    for (int i = 0; i < 5; ++i) {
+        w->submit(
+            [i, &runs](db& conn) {
+                ++runs[static_cast<std::size_t>(i)];
+                insert(i)(conn);
+                if (i == 2) throw std::runtime_error("request failed after its write");
+            },
+            [&results, i](std::exception_ptr e) { results[static_cast<std::size_t>(i)].set_value(e); }
+        );
+    }
+    b.release.set_value();
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(static_cast<bool>(results[static_cast<std::size_t>(i)].get_future().get()), i == 2) << i;
+    w->stop_blocking();
+
+    EXPECT_EQ(runs[0], 2);  // before the failure: run, rolled back, run again
+    EXPECT_EQ(runs[1], 2);
+    EXPECT_EQ(runs[2], 2);
+    EXPECT_EQ(runs[3], 1);  // after it: only in the guarded run
+    EXPECT_EQ(runs[4], 1);
+    db check{file(), db_options{}};
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(count_rows(check, i), i == 2 ? 0 : 1) << i;
+    EXPECT_EQ(w->stats().batches, 2U);  // the blocker's, then these five in one
+    // blocker: b C; the batch: b b b R (unguarded, failed), b b b r b b C (guarded)
+    EXPECT_EQ(seen.calls, "bCbbbRbbbrbbC");
+}
+
+TEST_F(WriterTest, ObserverHearsOfAFailedCommit) {
+    recording_observer seen;
+    auto w = std::make_unique<writer>(std::make_unique<db>(file(), db_options{}), writer::settings{}, &seen);
+    w->faults().fail_commit_at = 0;
+    std::promise<std::exception_ptr> r;
+    w->submit(insert(1), [&](std::exception_ptr e) { r.set_value(e); });
+    EXPECT_TRUE(r.get_future().get());
+    w->stop_blocking();
+    EXPECT_EQ(seen.calls, "bR");
 }
 
 // SQLite rolls the whole transaction back by itself on some errors (IOERR, FULL, NOMEM). Requests
