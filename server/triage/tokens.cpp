@@ -570,9 +570,11 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
 
 namespace {
 
-// What the walk reads of a token at nearly every step, side by side (walk_facts).
+// What the walk reads of a token at nearly every step, side by side (walk_facts): the `token` record
+// is 28 bytes with the text's offsets, which the walk never reads.
 struct walk_token {
     std::uint64_t first_sids = 0;  // bit sid % 64 of each reading's first word
+    std::uint32_t form_begin = 0, form_end = 0;  // the token's readings in tokens::forms
     std::uint8_t brk = no_boundary;  // the punctuation before the token (none at the start of the text)
 };
 
@@ -581,6 +583,8 @@ struct walker {
     const tokens& t;
     std::vector<hit>& hits;
     const walk_token* wt = nullptr;  // per token (walk_facts), from the first start walked on
+    // t.toks.size(), asked at every step: the vector's size() divides by the 28-byte record each time.
+    std::uint32_t n_toks = static_cast<std::uint32_t>(t.toks.size());
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
     std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
@@ -594,10 +598,9 @@ struct walker {
     // Where a pattern flagged `end` may stop: at punctuation, a send boundary or the end, or before a
     // word that starts a time pattern (the engine then checks that the time ends the clause).
     bool may_end(std::uint32_t pos) const {
-        if (pos >= t.toks.size() || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
+        if (pos >= n_toks || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
             return true;
-        const auto& tok = t.toks[pos];
-        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
+        for (auto f = wt[pos].form_begin; f < wt[pos].form_end; ++f) {
             const auto sid = t.forms[f].subs[0].sid;
             if (sid < lex.time_start.size() && lex.time_start[sid]) return true;
         }
@@ -652,11 +655,11 @@ struct walker {
             // child's mask rules those out here, without the search.
             const auto after = lex.node_at(child);
             std::uint32_t k = 0;
-            for (; k <= gap && pos + k < t.toks.size(); ++k) {
+            for (; k <= gap && pos + k < n_toks; ++k) {
                 if (boundary_before(pos + k) > brk) break;
                 if (may_step(after, pos + k)) walk_tokens(child, pos + k, true);
             }
-            if (k <= gap && pos + k >= t.toks.size()) open = true;
+            if (k <= gap && pos + k >= n_toks) open = true;
             --depth;
         }
     }
@@ -671,7 +674,7 @@ struct walker {
     void walk_tokens(std::uint32_t node, std::uint32_t pos, bool after_gap) {
         const auto n = lex.node_at(node);
         const auto bits = n.bits();
-        if (pos >= t.toks.size()) {
+        if (pos >= n_toks) {
             // The walk met the end of the tokens: more tokens could extend it (match_tail).
             if (bits & lexicon::node_words) open = true;
             return;
@@ -688,8 +691,8 @@ struct walker {
             }
         }
         crossed += crossing;
-        const auto& tok = t.toks[pos];
-        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
+        const auto form_end = wt[pos].form_end;
+        for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
             const auto& fm = t.forms[f];
             std::uint32_t cur = node;
             std::size_t pushed = 0;
@@ -736,6 +739,8 @@ const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
         for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
             if (const auto sid = t.forms[f].subs[0].sid; sid != unknown_id) m |= std::uint64_t{1} << (sid & 63);
         facts[i].first_sids = m;
+        facts[i].form_begin = tok.form_begin;
+        facts[i].form_end = tok.form_begin + tok.form_count;
         const auto d = i == 0 ? 0 : tok.clause - t.toks[i - 1].clause;
         facts[i].brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
     }
