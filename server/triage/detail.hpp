@@ -116,6 +116,17 @@ struct tokens {
     std::vector<token> toks;
     std::vector<form> forms;
     std::string text;  // normalised token texts, space separated
+    // Per token: feature_hash() of its text, the risk model's word (model.hpp). Kept beside the tokens
+    // because the reading cache holds it per word, where hashing every byte of every message again in
+    // risk_features() cost ~20 instructions per byte.
+    std::vector<std::uint64_t> feature_hashes;
+
+    void clear() {  // keeps the memory, for reuse
+        toks.clear();
+        forms.clear();
+        text.clear();
+        feature_hashes.clear();
+    }
 };
 
 // Clause punctuation a pattern may match across: only where the pattern itself writes it

@@ -910,9 +910,7 @@ constexpr std::size_t slice_lookback = 2048;
 // returns before it takes them).
 detail::tokens& scratch_tokens() {
     thread_local detail::tokens t;
-    t.toks.clear();
-    t.forms.clear();
-    t.text.clear();
+    t.clear();
     return t;
 }
 

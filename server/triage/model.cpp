@@ -84,21 +84,24 @@ std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem
     return m;
 }
 
-void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out) {
+std::uint64_t feature_hash(std::string_view token_text, bool han) {
     thread_local std::string accent, stripped;
+    const bool ascii =
+        std::all_of(token_text.begin(), token_text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!han && !ascii) {
+        accent_and_strip(token_text, accent, stripped);
+        token_text = stripped;
+    }
+    return fnv{}.add(token_text).h;
+}
+
+void risk_features(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out) {
     out.clear();
     const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
     std::uint64_t prev = 0;
     bool have_prev = false;
-    for (const auto& tok : t.toks) {
-        std::string_view word(t.text.data() + tok.text_begin, tok.text_len);
-        const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-        if (!tok.han && !ascii) {
-            accent_and_strip(word, accent, stripped);
-            word = stripped;
-        }
+    for (const std::uint64_t h : t.feature_hashes) {
         // A pair's id comes from its two words' hashes, not from hashing its bytes again.
-        const std::uint64_t h = fnv{}.add(word).h;
         out.push_back(static_cast<std::uint32_t>(mix(h) & mask));
         if (have_prev) out.push_back(static_cast<std::uint32_t>(mix(prev * 0x9E3779B97F4A7C15ull + h + 1) & mask));
         prev = h;

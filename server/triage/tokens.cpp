@@ -5,6 +5,7 @@
 // old teencode letters, teencode table, joined letters). A candidate is kept only when it is a word
 // of the lexicon, so candidates can add matches but never invent noise.
 #include "server/triage/detail.hpp"
+#include "server/triage/model.hpp"
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
@@ -387,8 +388,9 @@ struct form_builder {
 // another lexicon is in use. Emptying changes nothing but speed: readings are recomputed the same.
 class reading_cache {
 public:
-    // 16 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
+    // 24 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
     struct slot {
+        std::uint64_t feature_hash = 0;  // of the token (model.hpp), which depends only on its text and kind
         std::uint32_t hash = 0;
         std::uint32_t key_begin = 0;
         std::uint32_t forms_begin = 0;
@@ -421,7 +423,10 @@ public:
         return nullptr;
     }
 
-    void insert(std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word) {
+    void insert(
+        std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word,
+        std::uint64_t feature_hash
+    ) {
         if (key.empty() || key.size() > max_key || forms.size() > max_forms) return;
         if ((count_ + 1) * 2 > slots_.size()) grow();
         slot s;
@@ -432,6 +437,7 @@ public:
         s.forms_count = static_cast<std::uint8_t>(forms.size());
         s.kind = kind;
         s.vi_function_word = vi_function_word;
+        s.feature_hash = feature_hash;
         keys_.append(key);
         forms_.insert(forms_.end(), forms.begin(), forms.end());
         place(s);
@@ -498,6 +504,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         if (const auto* hit = cache.find(word, r.kind, h)) {
             for (const auto& f : cache.forms(*hit)) out.forms.push_back(f);  // mostly one: no range insert
             t.vi_function_word = hit->vi_function_word;
+            out.feature_hashes.push_back(hit->feature_hash);
         } else {
             if (r.kind == raw_kind::word) {
                 fb.word_forms(word, first);
@@ -505,7 +512,10 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                 fb.add_word(word, first, true);
             }
             t.vi_function_word = is_vi_function_word(word);
-            cache.insert(word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word);
+            out.feature_hashes.push_back(feature_hash(word, t.han));
+            cache.insert(
+                word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word, out.feature_hashes.back()
+            );
         }
         if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
