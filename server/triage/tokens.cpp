@@ -595,6 +595,11 @@ struct walker {
     const walk_token* wt = nullptr;  // per token (walk_facts), from the first start walked on
     // t.toks.size(), asked at every step: the vector's size() divides by the 28-byte record each time.
     std::uint32_t n_toks = static_cast<std::uint32_t>(t.toks.size());
+    // The arrays the walk reads at every step, without going through the lexicon and the tokens.
+    const std::uint32_t* trie = lex.trie.data();
+    const std::uint32_t* root_child = lex.root_child.data();
+    std::uint32_t root_size = static_cast<std::uint32_t>(lex.root_child.size());
+    const form* forms = t.forms.data();
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
     std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
@@ -611,7 +616,7 @@ struct walker {
         if (pos >= n_toks || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
             return true;
         for (auto f = wt[pos].form_begin; f < wt[pos].form_end; ++f) {
-            const auto sid = t.forms[f].subs[0].sid;
+            const auto sid = forms[f].subs[0].sid;
             if (sid < lex.time_start.size() && lex.time_start[sid]) return true;
         }
         return false;
@@ -643,31 +648,50 @@ struct walker {
         }
     }
 
+    lexicon::node_view node_at(std::uint32_t offset) const { return lexicon::node_view{trie + offset}; }
+
+    // A walk from the token at `pos`: each of its readings from the root. The root's children are a
+    // direct array (lexicon::root_child), and no boundary applies before a phrase's first word.
+    void walk_from(std::uint32_t pos) {
+        start = pos;
+        depth = 0;
+        const auto form_end = wt[pos].form_end;
+        for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
+            const auto sid = forms[f].subs[0].sid;
+            const auto first = sid != unknown_id && sid < root_size ? root_child[sid] : 0;
+            if (first != 0) follow(forms[f], first, pos);
+        }
+    }
+
     void walk(std::uint32_t node, std::uint32_t pos) {
-        const auto n = lex.node_at(node);
+        const auto n = node_at(node);
         const auto bits = n.bits();
-        if (depth > 0 && (bits & lexicon::node_phrases)) report(n, pos);
+        if (bits & lexicon::node_phrases) report(n, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
         if (bits & lexicon::node_gaps) walk_gaps(n, pos);
-        walk_tokens(node, pos, false);
+        if (!(bits & lexicon::node_words)) return;  // a leaf: no search
+        if (pos >= n_toks) {
+            open = true;  // the walk met the end of the tokens: more tokens could extend it (match_tail)
+            return;
+        }
+        walk_tokens(n, pos, false);
     }
 
     void walk_gaps(lexicon::node_view n, std::uint32_t pos) {
         const auto* g = n.gaps();
         for (std::uint32_t j = 0; j < n.gap_count(); ++j, g += 2) {
             const auto key = static_cast<std::uint8_t>(g[0]);
-            const auto child = g[1];
             const auto gap = gap_size(key), brk = gap_boundary(key);
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap unless the
             // pattern writes punctuation there ("a, ~3 b"); never across a stronger boundary.
             stack[depth++] = nullptr;
             // Half of all the walk's steps are tried after a gap, and most find no edge: the gap
             // child's mask rules those out here, without the search.
-            const auto after = lex.node_at(child);
+            const auto after = node_at(g[1]);
             std::uint32_t k = 0;
             for (; k <= gap && pos + k < n_toks; ++k) {
                 if (boundary_before(pos + k) > brk) break;
-                if (may_step(after, pos + k)) walk_tokens(child, pos + k, true);
+                if (may_step(after, pos + k)) walk_tokens(after, pos + k, true);
             }
             if (k <= gap && pos + k >= n_toks) open = true;
             --depth;
@@ -679,51 +703,46 @@ struct walker {
         return (n.bits() & lexicon::node_words) && (n.edge_mask() & wt[pos].first_sids) != 0;
     }
 
-    // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
-    // on across punctuation only when some phrase through `node` writes it (after_gap: the gap checked).
-    void walk_tokens(std::uint32_t node, std::uint32_t pos, bool after_gap) {
-        const auto n = lex.node_at(node);
-        const auto bits = n.bits();
-        if (pos >= n_toks) {
-            // The walk met the end of the tokens: more tokens could extend it (match_tail).
-            if (bits & lexicon::node_words) open = true;
-            return;
-        }
-        if (node != 0 && !(bits & lexicon::node_words)) return;  // a leaf: no search
+    // Follows literal edges from the inner node `n` (one with edges) with each candidate reading of the
+    // token at `pos` (< n_toks). A phrase goes on across punctuation only when some phrase through `n`
+    // writes it (after_gap: the gap checked).
+    void walk_tokens(lexicon::node_view n, std::uint32_t pos, bool after_gap) {
         // Most visited nodes have no edge for any reading here: one AND instead of a search per reading.
         // (Every reading has a first word: the loader rejects an empty teencode expansion.)
-        if (node != 0 && !may_step(n, pos)) return;
+        if ((n.edge_mask() & wt[pos].first_sids) == 0) return;
         bool crossing = false;
-        if (node != 0 && !after_gap) {
+        if (!after_gap) {
             if (const auto b = boundary_before(pos); b != no_boundary) {
-                if (!(bits & (b == sentence_boundary ? lexicon::node_cross_sentence : lexicon::node_cross_clause))) return;
+                if (!(n.bits() & (b == sentence_boundary ? lexicon::node_cross_sentence : lexicon::node_cross_clause)))
+                    return;
                 crossing = true;
             }
         }
         crossed += crossing;
         const auto form_end = wt[pos].form_end;
         for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
-            const auto& fm = t.forms[f];
-            std::uint32_t cur = node;
-            std::size_t pushed = 0;
-            bool ok = true;
-            for (std::uint8_t i = 0; i < fm.n; ++i) {
-                const auto next = fm.subs[i].sid == unknown_id ? 0 : lex.child(cur, fm.subs[i].sid);
-                if (next == 0) {
-                    ok = false;
-                    break;
-                }
-                cur = next;
-                at[depth + pushed] = pos;
-                stack[depth + pushed++] = &fm.subs[i];
-            }
-            if (ok) {
-                depth += pushed;
-                walk(cur, pos + fm.span);
-                depth -= pushed;
-            }
+            const auto sid = forms[f].subs[0].sid;
+            const auto first = sid == unknown_id ? 0 : lex.child(n, sid);
+            if (first != 0) follow(forms[f], first, pos);
         }
         crossed -= crossing;
+    }
+
+    // Steps along the rest of the reading `fm` of the token at `pos` from `first` (the child of its
+    // first word), then walks on after it.
+    void follow(const form& fm, std::uint32_t first, std::uint32_t pos) {
+        std::uint32_t cur = first;
+        at[depth] = pos;
+        stack[depth] = &fm.subs[0];
+        for (std::uint8_t i = 1; i < fm.n; ++i) {
+            cur = fm.subs[i].sid == unknown_id ? 0 : lex.child(node_at(cur), fm.subs[i].sid);
+            if (cur == 0) return;
+            at[depth + i] = pos;
+            stack[depth + i] = &fm.subs[i];
+        }
+        depth += fm.n;
+        walk(cur, pos + fm.span);
+        depth -= fm.n;
     }
 };
 
@@ -774,11 +793,7 @@ void sort_unique(std::vector<hit>& hits) {
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
     hits.clear();
     walker w{lex, t, hits, walk_facts(t, 0)};
-    for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
-        w.start = i;
-        w.depth = 0;
-        w.walk_tokens(0, i, false);
-    }
+    for (std::uint32_t i = 0; i < w.n_toks; ++i) w.walk_from(i);
     sort_unique(hits);
 }
 
@@ -791,15 +806,13 @@ void match_tail(
     auto from = after;
     for (const auto i : earlier) from = std::min(from, i);
     walker w{lex, t, hits, walk_facts(t, from)};
-    const auto walk_from = [&](std::uint32_t i) {
-        w.start = i;
-        w.depth = 0;
+    const auto walk_noting_open = [&](std::uint32_t i) {
         w.open = false;
-        w.walk_tokens(0, i, false);
+        w.walk_from(i);
         if (w.open) open.push_back(i);
     };
-    for (const auto i : earlier) walk_from(i);
-    for (auto i = after; i < t.toks.size(); ++i) walk_from(i);
+    for (const auto i : earlier) walk_noting_open(i);
+    for (auto i = after; i < w.n_toks; ++i) walk_noting_open(i);
     // The earlier walks find again the hits that end before `after`, which the caller has.
     if (!earlier.empty()) std::erase_if(hits, [&](const hit& h) { return h.end <= after; });
     sort_unique(hits);
