@@ -547,6 +547,7 @@ void split_folded(const lexicon* lex, const Ch* cps, std::size_t n, std::uint32_
         t.kind = kind;
         t.joinable = joinable;
         out.push_back(t);
+        chars.push_back(' ');  // raw_tokens: the texts space separated
         word_begin = chars.size();
     };
     auto flush = [&] {

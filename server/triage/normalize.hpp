@@ -27,7 +27,9 @@ struct raw_token {
 inline constexpr std::uint32_t sentence_step = 16;
 
 // The tokens of one text. Their texts are written once, into one buffer, rather than one string
-// each: they are valid until the next split_raw into the same object.
+// each: they are valid until the next split_raw into the same object. Each text but a quote's (which
+// is empty) is followed by one space, so `chars` is the tokens' texts space separated: tokenize()
+// takes it whole as tokens::text.
 struct raw_tokens {
     std::vector<raw_token> toks;
     std::string chars;

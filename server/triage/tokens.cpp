@@ -485,6 +485,10 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
     cache.use(lex.serial);
     form_builder fb{lex, out, {}, {}};
     const std::size_t first_tok = out.toks.size();
+    // The split wrote the token texts as tokens::text keeps them (each followed by a space; quotes
+    // write nothing), so they are copied at once rather than token by token.
+    const auto text_base = static_cast<std::uint32_t>(out.text.size());
+    out.text += split.chars;
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const auto& r = raw[i];
         if (r.kind == raw_kind::quote) continue;
@@ -494,10 +498,8 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         t.msg = msg;
         t.quoted = r.quoted;
         t.han = r.kind == raw_kind::han;
-        t.text_begin = static_cast<std::uint32_t>(out.text.size());
-        out.text += word;
-        t.text_len = static_cast<std::uint32_t>(word.size());
-        out.text += ' ';
+        t.text_begin = text_base + r.text_begin;
+        t.text_len = r.text_len;
         const auto first = static_cast<std::uint32_t>(out.forms.size());
         t.form_begin = first;
         const auto h = hash_bytes(word);
