@@ -394,11 +394,12 @@ public:
         std::uint32_t hash = 0;
         std::uint32_t key_begin = 0;
         std::uint32_t forms_begin = 0;
-        std::uint16_t key_len = 0;
+        std::uint8_t key_len = 0;  // at most max_key
         std::uint8_t forms_count = 0;
         raw_kind kind = raw_kind::word;
         bool vi_function_word = false;
     };
+    static_assert(sizeof(slot) == 24);
     // Longer tokens are rare and not worth a place (they are read each time).
     static constexpr std::size_t max_key = 64;
     static constexpr std::size_t max_forms = 0xFF;
@@ -432,7 +433,7 @@ public:
         slot s;
         s.hash = static_cast<std::uint32_t>(h);
         s.key_begin = static_cast<std::uint32_t>(keys_.size());
-        s.key_len = static_cast<std::uint16_t>(key.size());
+        s.key_len = static_cast<std::uint8_t>(key.size());
         s.forms_begin = static_cast<std::uint32_t>(forms_.size());
         s.forms_count = static_cast<std::uint8_t>(forms.size());
         s.kind = kind;
