@@ -765,18 +765,24 @@ namespace {
 const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
     thread_local std::vector<walk_token> facts;
     facts.resize(t.toks.size());
-    for (auto i = from; i < t.toks.size(); ++i) {
-        const auto& tok = t.toks[i];
-        std::uint64_t m = 0;
-        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
-            if (const auto sid = t.forms[f].subs[0].sid; sid != unknown_id) m |= std::uint64_t{1} << (sid & 63);
-        facts[i].first_sids = m;
-        facts[i].form_begin = tok.form_begin;
-        facts[i].form_end = tok.form_begin + tok.form_count;
-        const auto d = i == 0 ? 0 : tok.clause - t.toks[i - 1].clause;
-        facts[i].brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
+    // Through local pointers, each record stored whole: a byte store (brk) may alias anything, so
+    // stores into the vector's elements made the compiler reload every array at every token.
+    walk_token* const out = facts.data();
+    const token* const toks = t.toks.data();
+    const form* const forms = t.forms.data();
+    const auto n = static_cast<std::uint32_t>(t.toks.size());
+    for (auto i = from; i < n; ++i) {
+        const auto& tok = toks[i];
+        walk_token w;
+        w.form_begin = tok.form_begin;
+        w.form_end = tok.form_begin + tok.form_count;
+        for (auto f = w.form_begin; f < w.form_end; ++f)
+            if (const auto sid = forms[f].subs[0].sid; sid != unknown_id) w.first_sids |= std::uint64_t{1} << (sid & 63);
+        const auto d = i == 0 ? 0 : tok.clause - toks[i - 1].clause;
+        w.brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
+        out[i] = w;
     }
-    return facts.data();
+    return out;
 }
 
 // The same entry can be reached through several readings of a token: keep one hit per span.
