@@ -51,6 +51,9 @@ bool fold_fast(std::string_view text, std::vector<char32_t>& out);
 // (when `lex` is given), emoji as tokens, punctuation as clause boundaries, Han characters one token
 // each. `text` must be valid UTF-8.
 void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& out);
+// The same for text that may not be valid UTF-8: false, and nothing split, when it is not. Judged on
+// the way (the folds decode every byte anyway), so valid text is not read once more to check it.
+bool split_raw_checked(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& out);
 
 void append_cp(std::string& out, char32_t c);
 

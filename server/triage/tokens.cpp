@@ -475,13 +475,13 @@ private:
 
 }  // namespace
 
-void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
+bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
     thread_local raw_tokens split;
     const auto& raw = split.toks;
     // A sentence split over several sends is matched as one (the engine still ends negation scope at
     // each send), so the clause continues from the previous send.
     const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause;
-    split_raw(&lex, text, clause0, split);
+    if (!split_raw_checked(&lex, text, clause0, split)) return false;
     thread_local reading_cache cache;
     cache.use(lex.serial);
     form_builder fb{lex, out, {}, {}};
@@ -579,6 +579,7 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
             s.aid = aid == unknown_id ? ~std::uint32_t{0} : aid;
         }
     }
+    return true;
 }
 
 namespace {
