@@ -788,7 +788,8 @@ const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
 
 // The same entry can be reached through several readings of a token: keep one hit per span.
 void sort_unique(std::vector<hit>& hits) {
-    std::sort(hits.begin(), hits.end(), hit_before);
+    // Through a lambda, not the function's address, so that the comparison is inlined into the sort.
+    std::sort(hits.begin(), hits.end(), [](const hit& a, const hit& b) { return hit_before(a, b); });
     hits.erase(
         std::unique(
             hits.begin(), hits.end(),
