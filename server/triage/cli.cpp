@@ -5,6 +5,7 @@
 #include "server/triage/model.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstring>
 #include <istream>
 #include <map>
@@ -53,13 +54,25 @@ void put_strings(std::string& out, const std::vector<std::string>& v) {
 
 namespace {
 
+// `{"level":"<level>","score":` (level names need no escaping).
+std::string_view json_opening(level lvl) {
+    switch (lvl) {
+    case level::critical: return R"({"level":"critical","score":)";
+    case level::high: return R"({"level":"high","score":)";
+    case level::normal: return R"({"level":"normal","score":)";
+    case level::low: return R"({"level":"low","score":)";
+    }
+    return R"({"level":"high","score":)";  // as to_string(level): an unknown value fails upward
+}
+
 // Written by hand rather than through boost::json::object: this runs once per input line and the
 // CLI must stream tens of MB/s; the shape is fixed and small. The unit tests parse it with Boost.JSON.
 void append_json(std::string& out, const assessment& a, bool explain) {
-    out += "{\"level\":";
-    put_string(out, to_string(a.lvl));
-    out += ",\"score\":";
-    out += std::to_string(a.score);
+    // One append for the opening, one std::to_chars for the score: put_string and std::to_string cost
+    // ~2.6 instructions per byte of input (every line is answered).
+    out += json_opening(a.lvl);
+    std::array<char, 16> score{};  // an int takes at most 11
+    out.append(score.data(), std::to_chars(score.data(), score.data() + score.size(), a.score).ptr);
     out += ",\"categories\":";
     put_strings(out, a.categories);
     if (explain) {

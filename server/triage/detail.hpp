@@ -116,6 +116,17 @@ struct tokens {
     std::vector<token> toks;
     std::vector<form> forms;
     std::string text;  // normalised token texts, space separated
+    // Per token: feature_hash() of its text, the risk model's word (model.hpp). Kept beside the tokens
+    // because the reading cache holds it per word, where hashing every byte of every message again in
+    // risk_features() cost ~20 instructions per byte.
+    std::vector<std::uint64_t> feature_hashes;
+
+    void clear() {  // keeps the memory, for reuse
+        toks.clear();
+        forms.clear();
+        text.clear();
+        feature_hashes.clear();
+    }
 };
 
 // Clause punctuation a pattern may match across: only where the pattern itself writes it
@@ -277,9 +288,10 @@ inline bool hit_before(const hit& a, const hit& b) {
            std::tie(b.entry, b.begin, b.end, b.stripped_only, b.first_sid);
 }
 
-// Normalisation + tokenisation (triage-lexicon §1 steps 1-12). `text` must be valid UTF-8.
-// `for_lexicon` turns candidate generation off (patterns are written in standard spelling).
-void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool for_lexicon);
+// Normalisation + tokenisation (triage-lexicon §1 steps 1-12), appended to `out`; false, and `out`
+// unchanged, when `text` is not valid UTF-8 (tokenize_repairing). `for_lexicon` turns candidate
+// generation off (patterns are written in standard spelling).
+bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool for_lexicon);
 
 // The key that compares Vietnamese syllables whatever the tone placement ("hoà" == "hòa"), and the
 // fully stripped form (đ -> d, no marks).

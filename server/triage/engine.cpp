@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <stdexcept>
 
 namespace tamsu::triage {
 
@@ -955,9 +956,7 @@ constexpr std::size_t slice_lookback = 2048;
 // returns before it takes them).
 detail::tokens& scratch_tokens() {
     thread_local detail::tokens t;
-    t.toks.clear();
-    t.forms.clear();
-    t.text.clear();
+    t.clear();
     return t;
 }
 
@@ -985,11 +984,10 @@ void fold_piece(assessment& best, assessment piece) {
 }
 
 bool tokenize_repairing(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out) {
-    if (is_valid_utf8(text)) {
-        tokenize(lex, text, msg, out, false);
-        return false;
-    }
-    tokenize(lex, repair_utf8(text), msg, out, false);
+    // tokenize() tells valid UTF-8 as it reads it, so valid text (nearly all) is not checked separately.
+    if (tokenize(lex, text, msg, out, false)) return false;
+    if (!tokenize(lex, repair_utf8(text), msg, out, false))
+        throw std::logic_error("repair_utf8 left invalid UTF-8");  // defensive: the tests rule it out
     return true;
 }
 

@@ -84,6 +84,17 @@ std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem
     return m;
 }
 
+std::uint64_t feature_hash(std::string_view token_text, bool han) {
+    thread_local std::string accent, stripped;
+    const bool ascii =
+        std::all_of(token_text.begin(), token_text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (!han && !ascii) {
+        accent_and_strip(token_text, accent, stripped);
+        token_text = stripped;
+    }
+    return fnv{}.add(token_text).h;
+}
+
 namespace {
 
 std::uint32_t word_feature(std::uint64_t h, std::uint64_t mask) { return static_cast<std::uint32_t>(mix(h) & mask); }
@@ -97,21 +108,14 @@ void sort_unique(std::vector<std::uint32_t>& v) {
     v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-// Unsorted features of `t`; the hashes of its first and last token.
+// Unsorted features of `t` (from the word hashes tokenize() kept per token); the hashes of its first
+// and last token.
 void hash_tokens(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out, std::uint64_t& first, std::uint64_t& last) {
-    thread_local std::string accent, stripped;
     out.clear();
     const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
     std::uint64_t prev = 0;
     bool have_prev = false;
-    for (const auto& tok : t.toks) {
-        std::string_view word(t.text.data() + tok.text_begin, tok.text_len);
-        const bool ascii = std::all_of(word.begin(), word.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-        if (!tok.han && !ascii) {
-            accent_and_strip(word, accent, stripped);
-            word = stripped;
-        }
-        const std::uint64_t h = fnv{}.add(word).h;
+    for (const std::uint64_t h : t.feature_hashes) {
         out.push_back(word_feature(h, mask));
         if (have_prev) out.push_back(pair_feature(prev, h, mask));
         else first = h;

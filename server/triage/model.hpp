@@ -32,6 +32,10 @@ inline constexpr const char* risk_model_file = "model.tsv";
 // a malformed one throws lexicon_error "model.tsv:LINE: reason".
 std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem::path& file);
 
+// The hash a token's word contributes to the features below: FNV-1a of its text, with Vietnamese
+// diacritics stripped unless it is a Han character. tokenize() stores it per token (tokens::feature_hashes).
+std::uint64_t feature_hash(std::string_view token_text, bool han);
+
 // The feature ids of a text from the matcher's own tokens of it (case folded, Traditional ->
 // Simplified, one token per Han character): each token and each pair of neighbouring tokens, with
 // Vietnamese diacritics stripped, hashed into 1 << bits buckets. Sorted, without repeats. Read from

@@ -547,6 +547,7 @@ void split_folded(const lexicon* lex, const Ch* cps, std::size_t n, std::uint32_
         t.kind = kind;
         t.joinable = joinable;
         out.push_back(t);
+        chars.push_back(' ');  // raw_tokens: the texts space separated
         word_begin = chars.size();
     };
     auto flush = [&] {
@@ -681,18 +682,28 @@ void split_folded(const lexicon* lex, const Ch* cps, std::size_t n, std::uint32_
 
 }  // namespace
 
-void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& raw) {
+bool split_raw_checked(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& raw) {
     raw.toks.clear();
     raw.chars.clear();
     thread_local std::string ascii;
-    if (fold_ascii(text, ascii)) {
+    if (fold_ascii(text, ascii)) {  // only ASCII: valid
         split_folded(lex, reinterpret_cast<const unsigned char*>(ascii.data()), ascii.size(), clause_start, raw);
-        return;
+        return true;
     }
-    // Steps 1, 2 and 4; the common blocks without a call into utf8proc (see fold_table).
+    // Steps 1, 2 and 4; the common blocks without a call into utf8proc (see fold_table). fold_fast
+    // decodes every sequence as is_valid_utf8 does, so text it folds is valid; when it stops, the text
+    // holds a code point the table does not cover, or is not valid UTF-8, which utf8proc must not see.
     thread_local std::vector<char32_t> cps;
-    fold(text, cps);
+    if (!fold_fast(text, cps)) {
+        if (!is_valid_utf8(text)) return false;
+        fold_reference(text, cps);
+    }
     split_folded(lex, cps.data(), cps.size(), clause_start, raw);
+    return true;
+}
+
+void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& raw) {
+    split_raw_checked(lex, text, clause_start, raw);  // valid, as the caller promises
 }
 
 }  // namespace tamsu::triage::detail

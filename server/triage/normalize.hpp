@@ -27,7 +27,9 @@ struct raw_token {
 inline constexpr std::uint32_t sentence_step = 16;
 
 // The tokens of one text. Their texts are written once, into one buffer, rather than one string
-// each: they are valid until the next split_raw into the same object.
+// each: they are valid until the next split_raw into the same object. Each text but a quote's (which
+// is empty) is followed by one space, so `chars` is the tokens' texts space separated: tokenize()
+// takes it whole as tokens::text.
 struct raw_tokens {
     std::vector<raw_token> toks;
     std::string chars;
@@ -49,6 +51,9 @@ bool fold_fast(std::string_view text, std::vector<char32_t>& out);
 // (when `lex` is given), emoji as tokens, punctuation as clause boundaries, Han characters one token
 // each. `text` must be valid UTF-8.
 void split_raw(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& out);
+// The same for text that may not be valid UTF-8: false, and nothing split, when it is not. Judged on
+// the way (the folds decode every byte anyway), so valid text is not read once more to check it.
+bool split_raw_checked(const lexicon* lex, std::string_view text, std::uint32_t clause_start, raw_tokens& out);
 
 void append_cp(std::string& out, char32_t c);
 

@@ -5,6 +5,7 @@
 // old teencode letters, teencode table, joined letters). A candidate is kept only when it is a word
 // of the lexicon, so candidates can add matches but never invent noise.
 #include "server/triage/detail.hpp"
+#include "server/triage/model.hpp"
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
@@ -387,16 +388,18 @@ struct form_builder {
 // another lexicon is in use. Emptying changes nothing but speed: readings are recomputed the same.
 class reading_cache {
 public:
-    // 16 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
+    // 24 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
     struct slot {
+        std::uint64_t feature_hash = 0;  // of the token (model.hpp), which depends only on its text and kind
         std::uint32_t hash = 0;
         std::uint32_t key_begin = 0;
         std::uint32_t forms_begin = 0;
-        std::uint16_t key_len = 0;
+        std::uint8_t key_len = 0;  // at most max_key
         std::uint8_t forms_count = 0;
         raw_kind kind = raw_kind::word;
         bool vi_function_word = false;
     };
+    static_assert(sizeof(slot) == 24);
     // Longer tokens are rare and not worth a place (they are read each time).
     static constexpr std::size_t max_key = 64;
     static constexpr std::size_t max_forms = 0xFF;
@@ -421,17 +424,21 @@ public:
         return nullptr;
     }
 
-    void insert(std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word) {
+    void insert(
+        std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word,
+        std::uint64_t feature_hash
+    ) {
         if (key.empty() || key.size() > max_key || forms.size() > max_forms) return;
         if ((count_ + 1) * 2 > slots_.size()) grow();
         slot s;
         s.hash = static_cast<std::uint32_t>(h);
         s.key_begin = static_cast<std::uint32_t>(keys_.size());
-        s.key_len = static_cast<std::uint16_t>(key.size());
+        s.key_len = static_cast<std::uint8_t>(key.size());
         s.forms_begin = static_cast<std::uint32_t>(forms_.size());
         s.forms_count = static_cast<std::uint8_t>(forms.size());
         s.kind = kind;
         s.vi_function_word = vi_function_word;
+        s.feature_hash = feature_hash;
         keys_.append(key);
         forms_.insert(forms_.end(), forms.begin(), forms.end());
         place(s);
@@ -468,17 +475,21 @@ private:
 
 }  // namespace
 
-void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
+bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
     thread_local raw_tokens split;
     const auto& raw = split.toks;
     // A sentence split over several sends is matched as one (the engine still ends negation scope at
     // each send), so the clause continues from the previous send.
     const std::uint32_t clause0 = out.toks.empty() ? 0 : out.toks.back().clause;
-    split_raw(&lex, text, clause0, split);
+    if (!split_raw_checked(&lex, text, clause0, split)) return false;
     thread_local reading_cache cache;
     cache.use(lex.serial);
     form_builder fb{lex, out, {}, {}};
     const std::size_t first_tok = out.toks.size();
+    // The split wrote the token texts as tokens::text keeps them (each followed by a space; quotes
+    // write nothing), so they are copied at once rather than token by token.
+    const auto text_base = static_cast<std::uint32_t>(out.text.size());
+    out.text += split.chars;
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const auto& r = raw[i];
         if (r.kind == raw_kind::quote) continue;
@@ -488,16 +499,15 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         t.msg = msg;
         t.quoted = r.quoted;
         t.han = r.kind == raw_kind::han;
-        t.text_begin = static_cast<std::uint32_t>(out.text.size());
-        out.text += word;
-        t.text_len = static_cast<std::uint32_t>(word.size());
-        out.text += ' ';
+        t.text_begin = text_base + r.text_begin;
+        t.text_len = r.text_len;
         const auto first = static_cast<std::uint32_t>(out.forms.size());
         t.form_begin = first;
         const auto h = hash_bytes(word);
         if (const auto* hit = cache.find(word, r.kind, h)) {
             for (const auto& f : cache.forms(*hit)) out.forms.push_back(f);  // mostly one: no range insert
             t.vi_function_word = hit->vi_function_word;
+            out.feature_hashes.push_back(hit->feature_hash);
         } else {
             if (r.kind == raw_kind::word) {
                 fb.word_forms(word, first);
@@ -505,7 +515,10 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                 fb.add_word(word, first, true);
             }
             t.vi_function_word = is_vi_function_word(word);
-            cache.insert(word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word);
+            out.feature_hashes.push_back(feature_hash(word, t.han));
+            cache.insert(
+                word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word, out.feature_hashes.back()
+            );
         }
         if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
@@ -566,13 +579,16 @@ void tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
             s.aid = aid == unknown_id ? ~std::uint32_t{0} : aid;
         }
     }
+    return true;
 }
 
 namespace {
 
-// What the walk reads of a token at nearly every step, side by side (walk_facts).
+// What the walk reads of a token at nearly every step, side by side (walk_facts): the `token` record
+// is 28 bytes with the text's offsets, which the walk never reads.
 struct walk_token {
     std::uint64_t first_sids = 0;  // bit sid % 64 of each reading's first word
+    std::uint32_t form_begin = 0, form_end = 0;  // the token's readings in tokens::forms
     std::uint8_t brk = no_boundary;  // the punctuation before the token (none at the start of the text)
 };
 
@@ -581,6 +597,13 @@ struct walker {
     const tokens& t;
     std::vector<hit>& hits;
     const walk_token* wt = nullptr;  // per token (walk_facts), from the first start walked on
+    // t.toks.size(), asked at every step: the vector's size() divides by the 28-byte record each time.
+    std::uint32_t n_toks = static_cast<std::uint32_t>(t.toks.size());
+    // The arrays the walk reads at every step, without going through the lexicon and the tokens.
+    const std::uint32_t* trie = lex.trie.data();
+    const std::uint32_t* root_child = lex.root_child.data();
+    std::uint32_t root_size = static_cast<std::uint32_t>(lex.root_child.size());
+    const form* forms = t.forms.data();
     std::uint32_t start = 0;
     std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
     std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
@@ -594,11 +617,10 @@ struct walker {
     // Where a pattern flagged `end` may stop: at punctuation, a send boundary or the end, or before a
     // word that starts a time pattern (the engine then checks that the time ends the clause).
     bool may_end(std::uint32_t pos) const {
-        if (pos >= t.toks.size() || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
+        if (pos >= n_toks || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
             return true;
-        const auto& tok = t.toks[pos];
-        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
-            const auto sid = t.forms[f].subs[0].sid;
+        for (auto f = wt[pos].form_begin; f < wt[pos].form_end; ++f) {
+            const auto sid = forms[f].subs[0].sid;
             if (sid < lex.time_start.size() && lex.time_start[sid]) return true;
         }
         return false;
@@ -630,33 +652,52 @@ struct walker {
         }
     }
 
+    lexicon::node_view node_at(std::uint32_t offset) const { return lexicon::node_view{trie + offset}; }
+
+    // A walk from the token at `pos`: each of its readings from the root. The root's children are a
+    // direct array (lexicon::root_child), and no boundary applies before a phrase's first word.
+    void walk_from(std::uint32_t pos) {
+        start = pos;
+        depth = 0;
+        const auto form_end = wt[pos].form_end;
+        for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
+            const auto sid = forms[f].subs[0].sid;
+            const auto first = sid != unknown_id && sid < root_size ? root_child[sid] : 0;
+            if (first != 0) follow(forms[f], first, pos);
+        }
+    }
+
     void walk(std::uint32_t node, std::uint32_t pos) {
-        const auto n = lex.node_at(node);
+        const auto n = node_at(node);
         const auto bits = n.bits();
-        if (depth > 0 && (bits & lexicon::node_phrases)) report(n, pos);
+        if (bits & lexicon::node_phrases) report(n, pos);
         if (depth + 4 >= stack.size()) return;  // defensive: patterns are far shorter
         if (bits & lexicon::node_gaps) walk_gaps(n, pos);
-        walk_tokens(node, pos, false);
+        if (!(bits & lexicon::node_words)) return;  // a leaf: no search
+        if (pos >= n_toks) {
+            open = true;  // the walk met the end of the tokens: more tokens could extend it (match_tail)
+            return;
+        }
+        walk_tokens(n, pos, false);
     }
 
     void walk_gaps(lexicon::node_view n, std::uint32_t pos) {
         const auto* g = n.gaps();
         for (std::uint32_t j = 0; j < n.gap_count(); ++j, g += 2) {
             const auto key = static_cast<std::uint8_t>(g[0]);
-            const auto child = g[1];
             const auto gap = gap_size(key), brk = gap_boundary(key);
             // `a ~N b`: skip up to N tokens, inside the clause of the token before the gap unless the
             // pattern writes punctuation there ("a, ~3 b"); never across a stronger boundary.
             stack[depth++] = nullptr;
             // Half of all the walk's steps are tried after a gap, and most find no edge: the gap
             // child's mask rules those out here, without the search.
-            const auto after = lex.node_at(child);
+            const auto after = node_at(g[1]);
             std::uint32_t k = 0;
-            for (; k <= gap && pos + k < t.toks.size(); ++k) {
+            for (; k <= gap && pos + k < n_toks; ++k) {
                 if (boundary_before(pos + k) > brk) break;
-                if (may_step(after, pos + k)) walk_tokens(child, pos + k, true);
+                if (may_step(after, pos + k)) walk_tokens(after, pos + k, true);
             }
-            if (k <= gap && pos + k >= t.toks.size()) open = true;
+            if (k <= gap && pos + k >= n_toks) open = true;
             --depth;
         }
     }
@@ -666,51 +707,46 @@ struct walker {
         return (n.bits() & lexicon::node_words) && (n.edge_mask() & wt[pos].first_sids) != 0;
     }
 
-    // Follows literal edges from `node` with each candidate reading of the token at `pos`. A phrase goes
-    // on across punctuation only when some phrase through `node` writes it (after_gap: the gap checked).
-    void walk_tokens(std::uint32_t node, std::uint32_t pos, bool after_gap) {
-        const auto n = lex.node_at(node);
-        const auto bits = n.bits();
-        if (pos >= t.toks.size()) {
-            // The walk met the end of the tokens: more tokens could extend it (match_tail).
-            if (bits & lexicon::node_words) open = true;
-            return;
-        }
-        if (node != 0 && !(bits & lexicon::node_words)) return;  // a leaf: no search
+    // Follows literal edges from the inner node `n` (one with edges) with each candidate reading of the
+    // token at `pos` (< n_toks). A phrase goes on across punctuation only when some phrase through `n`
+    // writes it (after_gap: the gap checked).
+    void walk_tokens(lexicon::node_view n, std::uint32_t pos, bool after_gap) {
         // Most visited nodes have no edge for any reading here: one AND instead of a search per reading.
         // (Every reading has a first word: the loader rejects an empty teencode expansion.)
-        if (node != 0 && !may_step(n, pos)) return;
+        if ((n.edge_mask() & wt[pos].first_sids) == 0) return;
         bool crossing = false;
-        if (node != 0 && !after_gap) {
+        if (!after_gap) {
             if (const auto b = boundary_before(pos); b != no_boundary) {
-                if (!(bits & (b == sentence_boundary ? lexicon::node_cross_sentence : lexicon::node_cross_clause))) return;
+                if (!(n.bits() & (b == sentence_boundary ? lexicon::node_cross_sentence : lexicon::node_cross_clause)))
+                    return;
                 crossing = true;
             }
         }
         crossed += crossing;
-        const auto& tok = t.toks[pos];
-        for (std::uint32_t f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f) {
-            const auto& fm = t.forms[f];
-            std::uint32_t cur = node;
-            std::size_t pushed = 0;
-            bool ok = true;
-            for (std::uint8_t i = 0; i < fm.n; ++i) {
-                const auto next = fm.subs[i].sid == unknown_id ? 0 : lex.child(cur, fm.subs[i].sid);
-                if (next == 0) {
-                    ok = false;
-                    break;
-                }
-                cur = next;
-                at[depth + pushed] = pos;
-                stack[depth + pushed++] = &fm.subs[i];
-            }
-            if (ok) {
-                depth += pushed;
-                walk(cur, pos + fm.span);
-                depth -= pushed;
-            }
+        const auto form_end = wt[pos].form_end;
+        for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
+            const auto sid = forms[f].subs[0].sid;
+            const auto first = sid == unknown_id ? 0 : lex.child(n, sid);
+            if (first != 0) follow(forms[f], first, pos);
         }
         crossed -= crossing;
+    }
+
+    // Steps along the rest of the reading `fm` of the token at `pos` from `first` (the child of its
+    // first word), then walks on after it.
+    void follow(const form& fm, std::uint32_t first, std::uint32_t pos) {
+        std::uint32_t cur = first;
+        at[depth] = pos;
+        stack[depth] = &fm.subs[0];
+        for (std::uint8_t i = 1; i < fm.n; ++i) {
+            cur = fm.subs[i].sid == unknown_id ? 0 : lex.child(node_at(cur), fm.subs[i].sid);
+            if (cur == 0) return;
+            at[depth + i] = pos;
+            stack[depth + i] = &fm.subs[i];
+        }
+        depth += fm.n;
+        walk(cur, pos + fm.span);
+        depth -= fm.n;
     }
 };
 
@@ -730,21 +766,30 @@ namespace {
 const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
     thread_local std::vector<walk_token> facts;
     facts.resize(t.toks.size());
-    for (auto i = from; i < t.toks.size(); ++i) {
-        const auto& tok = t.toks[i];
-        std::uint64_t m = 0;
-        for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
-            if (const auto sid = t.forms[f].subs[0].sid; sid != unknown_id) m |= std::uint64_t{1} << (sid & 63);
-        facts[i].first_sids = m;
-        const auto d = i == 0 ? 0 : tok.clause - t.toks[i - 1].clause;
-        facts[i].brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
+    // Through local pointers, each record stored whole: a byte store (brk) may alias anything, so
+    // stores into the vector's elements made the compiler reload every array at every token.
+    walk_token* const out = facts.data();
+    const token* const toks = t.toks.data();
+    const form* const forms = t.forms.data();
+    const auto n = static_cast<std::uint32_t>(t.toks.size());
+    for (auto i = from; i < n; ++i) {
+        const auto& tok = toks[i];
+        walk_token w;
+        w.form_begin = tok.form_begin;
+        w.form_end = tok.form_begin + tok.form_count;
+        for (auto f = w.form_begin; f < w.form_end; ++f)
+            if (const auto sid = forms[f].subs[0].sid; sid != unknown_id) w.first_sids |= std::uint64_t{1} << (sid & 63);
+        const auto d = i == 0 ? 0 : tok.clause - toks[i - 1].clause;
+        w.brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
+        out[i] = w;
     }
-    return facts.data();
+    return out;
 }
 
 // The same entry can be reached through several readings of a token: keep one hit per span.
 void sort_unique(std::vector<hit>& hits) {
-    std::sort(hits.begin(), hits.end(), hit_before);
+    // Through a lambda, not the function's address, so that the comparison is inlined into the sort.
+    std::sort(hits.begin(), hits.end(), [](const hit& a, const hit& b) { return hit_before(a, b); });
     hits.erase(
         std::unique(
             hits.begin(), hits.end(),
@@ -759,11 +804,7 @@ void sort_unique(std::vector<hit>& hits) {
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
     hits.clear();
     walker w{lex, t, hits, walk_facts(t, 0)};
-    for (std::uint32_t i = 0; i < t.toks.size(); ++i) {
-        w.start = i;
-        w.depth = 0;
-        w.walk_tokens(0, i, false);
-    }
+    for (std::uint32_t i = 0; i < w.n_toks; ++i) w.walk_from(i);
     sort_unique(hits);
 }
 
@@ -776,15 +817,13 @@ void match_tail(
     auto from = after;
     for (const auto i : earlier) from = std::min(from, i);
     walker w{lex, t, hits, walk_facts(t, from)};
-    const auto walk_from = [&](std::uint32_t i) {
-        w.start = i;
-        w.depth = 0;
+    const auto walk_noting_open = [&](std::uint32_t i) {
         w.open = false;
-        w.walk_tokens(0, i, false);
+        w.walk_from(i);
         if (w.open) open.push_back(i);
     };
-    for (const auto i : earlier) walk_from(i);
-    for (auto i = after; i < t.toks.size(); ++i) walk_from(i);
+    for (const auto i : earlier) walk_noting_open(i);
+    for (auto i = after; i < w.n_toks; ++i) walk_noting_open(i);
     // The earlier walks find again the hits that end before `after`, which the caller has.
     if (!earlier.empty()) std::erase_if(hits, [&](const hit& h) { return h.end <= after; });
     sort_unique(hits);

@@ -65,9 +65,7 @@ const tokens& joined(const window_state& s) {
     thread_local std::uint64_t built = 0;
     if (built == s.version) return t;
     built = 0;
-    t.toks.clear();
-    t.forms.clear();
-    t.text.clear();
+    t.clear();
     for (std::size_t j = 0; j < s.sends.size(); ++j) {
         const auto& own = s.sends[j].own;
         const auto forms = static_cast<std::uint32_t>(t.forms.size());
@@ -82,6 +80,7 @@ const tokens& joined(const window_state& s) {
         }
         t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
         t.text += own.text;
+        t.feature_hashes.insert(t.feature_hashes.end(), own.feature_hashes.begin(), own.feature_hashes.end());
     }
     built = s.version;
     return t;
@@ -91,15 +90,14 @@ const tokens& joined(const window_state& s) {
 void read_newest(const detail::lexicon& lex, const detail::risk_model* model, window_state& s) {
     auto& send = s.sends.back();
     thread_local tokens one;
-    one.toks.clear();
-    one.forms.clear();
-    one.text.clear();
+    one.clear();
     send.repaired = detail::tokenize_repairing(lex, *send.text, 0, one);
     // Copied rather than kept: a vector that grew by doubling holds up to twice what it needs, for as
     // long as the send stays in the window.
     send.own.toks.assign(one.toks.begin(), one.toks.end());
     send.own.forms.assign(one.forms.begin(), one.forms.end());
     send.own.text.assign(one.text);
+    send.own.feature_hashes.assign(one.feature_hashes.begin(), one.feature_hashes.end());
     if (model != nullptr) {
         detail::risk_features(send.own, model->bits, send.features);
         send.features.ids.shrink_to_fit();
@@ -224,7 +222,8 @@ std::size_t send_window::memory_bytes() const {
                     s.open.capacity() * sizeof(std::uint32_t);
     for (const auto& send : s.sends) {
         n += send.own.toks.capacity() * sizeof(detail::token) + send.own.forms.capacity() * sizeof(detail::form) +
-             heap_string(send.own.text) + heap_string(send.id) + send.features.ids.capacity() * sizeof(std::uint32_t);
+             send.own.feature_hashes.capacity() * sizeof(std::uint64_t) + heap_string(send.own.text) + heap_string(send.id) +
+             send.features.ids.capacity() * sizeof(std::uint32_t);
         if (send.text) n += sizeof(std::string) + heap_string(*send.text);
     }
     return n;

@@ -87,6 +87,27 @@ TEST(TriageUtf8, ValidatesAndRepairs) {
     }
 }
 
+// split_raw_checked judges validity inside the folds instead of by is_valid_utf8 first: it must agree
+// with is_valid_utf8 on every text, whichever fold the text takes (ASCII, the table, or utf8proc for a
+// code point the table does not cover, here Hangul and a combining mark), and split valid text as
+// split_raw does.
+TEST(TriageUtf8, SplitRawCheckedAgreesWithIsValidUtf8) {
+    const std::vector<std::string> bodies{"em muon chet", "tự tử 自杀 💊", "한국 e\u0301"};
+    const std::vector<std::string> bad{"\xff", "\xc3", "\xe1\xbb", "\xed\xa0\x80", "\xc0\xaf", "\x80"};
+    raw_tokens checked, plain;
+    for (const auto& body : bodies) {
+        ASSERT_TRUE(split_raw_checked(nullptr, body, 0, checked)) << body;
+        split_raw(nullptr, body, 0, plain);
+        ASSERT_EQ(checked.chars, plain.chars) << body;
+        ASSERT_EQ(checked.toks.size(), plain.toks.size()) << body;
+        for (const auto& b : bad)
+            for (const std::size_t at : {std::size_t{0}, body.size() / 2, body.size()}) {
+                const auto s = body.substr(0, at) + b + body.substr(at);
+                EXPECT_EQ(split_raw_checked(nullptr, s, 0, checked), is_valid_utf8(s)) << body << " at " << at;
+            }
+    }
+}
+
 // utf8proc's judgement, the reference: every code point decodes.
 bool utf8proc_valid(std::string_view s) {
     std::size_t i = 0;
