@@ -387,21 +387,21 @@ private:
     // any() over the alive hits that start in clause `cl` (after split_clauses()), or in send `m`.
     // Clauses and sends only grow along the text, so their hits are one run of by_begin: a full window
     // asks these for each of its hits, and a scan of every hit each time was quadratic.
-    template <class P>
-    bool any_in_clause(std::uint32_t cl, P pred) const {
+    template <class K, class P>
+    bool any_in_run(K key, std::uint32_t value, P pred) const {
         const auto& by = buf_.by_begin;
-        auto it = std::lower_bound(by.begin(), by.end(), cl, [&](std::uint32_t i, std::uint32_t v) { return clause(i) < v; });
-        for (; it != by.end() && clause(*it) == cl; ++it)
+        auto it = std::lower_bound(by.begin(), by.end(), value, [&](std::uint32_t i, std::uint32_t v) { return key(i) < v; });
+        for (; it != by.end() && key(*it) == value; ++it)
             if (fx_[*it].alive && pred(*it)) return true;
         return false;
     }
     template <class P>
+    bool any_in_clause(std::uint32_t cl, P pred) const {
+        return any_in_run([&](std::size_t i) { return clause(i); }, cl, pred);
+    }
+    template <class P>
     bool any_in_msg(std::uint32_t m, P pred) const {
-        const auto& by = buf_.by_begin;
-        auto it = std::lower_bound(by.begin(), by.end(), m, [&](std::uint32_t i, std::uint32_t v) { return msg(i) < v; });
-        for (; it != by.end() && msg(*it) == m; ++it)
-            if (fx_[*it].alive && pred(*it)) return true;
-        return false;
+        return any_in_run([&](std::size_t i) { return msg(i); }, m, pred);
     }
     template <class P>
     bool class_in_clause(sig s, std::uint32_t cl, P pred) const {
