@@ -29,7 +29,8 @@ struct window_send {
     std::shared_ptr<const std::string> text;
     std::string id;
     send_window::clock::time_point at;
-    tokens own;                // tokenize() of the text alone: msg 0, clauses and offsets from 0
+    tokens own;                // tokenize() of the text alone: msg 0, clauses and offsets from 0; without
+                               // feature_hashes, which only `features` below needs
     bool repaired = false;     // invalid UTF-8, read as repair_utf8() gives it (tokenize_repairing)
     send_features features;    // the risk model's, of `own` (empty without a model)
 };
@@ -80,7 +81,6 @@ const tokens& joined(const window_state& s) {
         }
         t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
         t.text += own.text;
-        t.feature_hashes.insert(t.feature_hashes.end(), own.feature_hashes.begin(), own.feature_hashes.end());
     }
     built = s.version;
     return t;
@@ -97,9 +97,10 @@ void read_newest(const detail::lexicon& lex, const detail::risk_model* model, wi
     send.own.toks.assign(one.toks.begin(), one.toks.end());
     send.own.forms.assign(one.forms.begin(), one.forms.end());
     send.own.text.assign(one.text);
-    send.own.feature_hashes.assign(one.feature_hashes.begin(), one.feature_hashes.end());
+    // The window's model features are united from its sends' (window_features), so neither the send's
+    // own tokens nor the joined ones keep the per-token hashes.
     if (model != nullptr) {
-        detail::risk_features(send.own, model->bits, send.features);
+        detail::risk_features(one, model->bits, send.features);
         send.features.ids.shrink_to_fit();
     }
     changed(s);
@@ -222,8 +223,7 @@ std::size_t send_window::memory_bytes() const {
                     s.open.capacity() * sizeof(std::uint32_t);
     for (const auto& send : s.sends) {
         n += send.own.toks.capacity() * sizeof(detail::token) + send.own.forms.capacity() * sizeof(detail::form) +
-             send.own.feature_hashes.capacity() * sizeof(std::uint64_t) + heap_string(send.own.text) + heap_string(send.id) +
-             send.features.ids.capacity() * sizeof(std::uint32_t);
+             heap_string(send.own.text) + heap_string(send.id) + send.features.ids.capacity() * sizeof(std::uint32_t);
         if (send.text) n += sizeof(std::string) + heap_string(*send.text);
     }
     return n;
