@@ -7,8 +7,11 @@
 // Why the kept state gives the same answer:
 // * tokenize() depends on the sends before only through the clause it continues from (the last
 //   token's) and the offsets where it appends (forms, text); the rest is the send's own. So the
-//   window's tokens are the sends' own tokens joined with those offsets added (joined()), and a send's
-//   own tokens are what assess(text) reads for it alone.
+//   window's tokens are the sends' own tokens joined with those offsets added (append_send), and a
+//   send's own tokens are what assess(text) reads for it alone. The joined tokens are kept and
+//   shifted when the oldest sends leave (drop_oldest), not rebuilt at every send: rebuilding them
+//   copied the whole window per send and was the largest single symbol on the server's I/O threads
+//   (docs/performance.md §11).
 // * A match depends only on the tokens it covers (their readings, and whether their clauses are
 //   equal), so the matches of the earlier sends stay the same in a longer window. The matcher walks
 //   the trie from each token; a walk that ended before the end of the window ends there in any longer
@@ -19,7 +22,6 @@
 #include "server/triage/model.hpp"
 
 #include <algorithm>
-#include <atomic>
 
 namespace tamsu::triage {
 
@@ -29,18 +31,20 @@ struct window_send {
     std::shared_ptr<const std::string> text;
     std::string id;
     send_window::clock::time_point at;
-    tokens own;                // tokenize() of the text alone: msg 0, clauses and offsets from 0; without
-                               // feature_hashes, which only `features` below needs
+    // The send's share of window_state::joined.
+    std::uint32_t toks = 0, forms = 0, bytes = 0;
     bool repaired = false;     // invalid UTF-8, read as repair_utf8() gives it (tokenize_repairing)
-    send_features features;    // the risk model's, of `own` (empty without a model)
+    send_features features;    // the risk model's, of the send's own tokens (empty without a model)
 };
 
 struct window_state {
     std::vector<window_send> sends;  // oldest first
-    std::vector<hit> hits;           // match_all(joined()), in its order
-    std::vector<std::uint32_t> open;  // starts whose walk met the end of joined() (see match_tail)
+    // What tokenize() gives for the sends' texts read one after another, msg = 0, 1, ..., into one
+    // `tokens`; without feature_hashes, since the window's model features are united from its sends'.
+    tokens joined;
+    std::vector<hit> hits;           // match_all(joined), in its order
+    std::vector<std::uint32_t> open;  // starts whose walk met the end of joined (see match_tail)
     std::uint64_t serial = 0;        // the lexicon (and its engine's risk model) the tokens, hits and features were read with
-    std::uint64_t version = 0;       // new at every change of `sends`: names the joined tokens
     bool broken = false;             // an exception left the tokens or hits behind `sends`
 };
 
@@ -53,37 +57,29 @@ using detail::tokens;
 using detail::window_send;
 using detail::window_state;
 
-void changed(window_state& s) {
-    static std::atomic<std::uint64_t> versions{0};
-    s.version = versions.fetch_add(1, std::memory_order_relaxed) + 1;
-}
-
-// The window's tokens: what tokenize() gives for the sends' texts read one after another, msg = 0,
-// 1, ..., into one `tokens`. Built once per version on each thread (a push and the assess_send after
-// it share it), so the session keeps only the sends' own tokens.
-const tokens& joined(const window_state& s) {
-    thread_local tokens t;
-    thread_local std::uint64_t built = 0;
-    if (built == s.version) return t;
-    built = 0;
-    t.clear();
-    for (std::size_t j = 0; j < s.sends.size(); ++j) {
-        const auto& own = s.sends[j].own;
-        const auto forms = static_cast<std::uint32_t>(t.forms.size());
-        const auto bytes = static_cast<std::uint32_t>(t.text.size());
-        const std::uint32_t clause = t.toks.empty() ? 0 : t.toks.back().clause;
-        for (auto tok : own.toks) {
-            tok.form_begin += forms;
-            tok.text_begin += bytes;
-            tok.clause += clause;
-            tok.msg = static_cast<std::uint32_t>(j);
-            t.toks.push_back(tok);
-        }
-        t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
-        t.text += own.text;
+// Appends a send's own tokens to the window's, as tokenize() reading it after the others would:
+// msg `msg`, clauses continued from the last token's, form and text offsets past the ones there.
+void append_send(const tokens& own, std::uint32_t msg, tokens& t) {
+    // Kept for the session's life: grown by an eighth rather than doubled, since the window's size
+    // stays about the same from one send to the next while a doubled vector could hold twice it.
+    const auto reserve_for = [](auto& v, std::size_t extra) {
+        if (v.size() + extra > v.capacity()) v.reserve(v.size() + extra + (v.size() + extra) / 8);
+    };
+    reserve_for(t.toks, own.toks.size());
+    reserve_for(t.forms, own.forms.size());
+    reserve_for(t.text, own.text.size());
+    const auto forms = static_cast<std::uint32_t>(t.forms.size());
+    const auto bytes = static_cast<std::uint32_t>(t.text.size());
+    const std::uint32_t clause = t.toks.empty() ? 0 : t.toks.back().clause;
+    for (auto tok : own.toks) {
+        tok.form_begin += forms;
+        tok.text_begin += bytes;
+        tok.clause += clause;
+        tok.msg = msg;
+        t.toks.push_back(tok);
     }
-    built = s.version;
-    return t;
+    t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
+    t.text += own.text;
 }
 
 // Tokenises the last send of `s`, adds the matches that end in it and keeps its model features.
@@ -92,21 +88,25 @@ void read_newest(const detail::lexicon& lex, const detail::risk_model* model, wi
     thread_local tokens one;
     one.clear();
     send.repaired = detail::tokenize_repairing(lex, *send.text, 0, one);
-    // Copied rather than kept: a vector that grew by doubling holds up to twice what it needs, for as
-    // long as the send stays in the window.
-    send.own.toks.assign(one.toks.begin(), one.toks.end());
-    send.own.forms.assign(one.forms.begin(), one.forms.end());
-    send.own.text.assign(one.text);
-    // The window's model features are united from its sends' (window_features), so neither the send's
-    // own tokens nor the joined ones keep the per-token hashes.
+    // The window's model features are united from its sends' (window_features), so the joined tokens
+    // keep no per-token hashes.
     if (model != nullptr) {
-        detail::risk_features(one, model->bits, send.features);
-        send.features.ids.shrink_to_fit();
+        // Hashed into a reused vector and copied: one allocation of the right size per send, where
+        // growing the kept vector took several and held up to twice the bytes.
+        thread_local detail::send_features scratch;
+        detail::risk_features(one, model->bits, scratch);
+        send.features.ids.assign(scratch.ids.begin(), scratch.ids.end());
+        send.features.first = scratch.first;
+        send.features.last = scratch.last;
+        send.features.empty = scratch.empty;
     }
-    changed(s);
 
-    const auto& t = joined(s);
-    const auto ns = static_cast<std::uint32_t>(t.toks.size() - send.own.toks.size());
+    auto& t = s.joined;
+    const auto ns = static_cast<std::uint32_t>(t.toks.size());
+    append_send(one, static_cast<std::uint32_t>(s.sends.size() - 1), t);
+    send.toks = static_cast<std::uint32_t>(one.toks.size());
+    send.forms = static_cast<std::uint32_t>(one.forms.size());
+    send.bytes = static_cast<std::uint32_t>(one.text.size());
     thread_local std::vector<hit> fresh, merged;
     thread_local std::vector<std::uint32_t> earlier;
     earlier.assign(s.open.begin(), s.open.end());
@@ -118,10 +118,27 @@ void read_newest(const detail::lexicon& lex, const detail::risk_model* model, wi
     s.hits.assign(merged.begin(), merged.end());
 }
 
+// The joined tokens of the remaining sends become what append_send would have built from them
+// alone: the offsets, clauses and send numbers of the dropped ones are taken off.
 void drop_oldest(window_state& s, std::size_t k) {
     if (k == 0) return;
-    std::uint32_t toks = 0;
-    for (std::size_t i = 0; i < k; ++i) toks += static_cast<std::uint32_t>(s.sends[i].own.toks.size());
+    std::uint32_t toks = 0, forms = 0, bytes = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+        toks += s.sends[i].toks;
+        forms += s.sends[i].forms;
+        bytes += s.sends[i].bytes;
+    }
+    auto& t = s.joined;
+    const std::uint32_t clause = toks == 0 ? 0 : t.toks[toks - 1].clause;
+    t.toks.erase(t.toks.begin(), t.toks.begin() + toks);
+    for (auto& tok : t.toks) {
+        tok.form_begin -= forms;
+        tok.text_begin -= bytes;
+        tok.clause -= clause;
+        tok.msg -= static_cast<std::uint32_t>(k);
+    }
+    t.forms.erase(t.forms.begin(), t.forms.begin() + forms);
+    t.text.erase(0, bytes);
     s.sends.erase(s.sends.begin(), s.sends.begin() + static_cast<std::ptrdiff_t>(k));
     std::erase_if(s.hits, [&](const hit& h) { return h.begin < toks; });
     for (auto& h : s.hits) {
@@ -130,7 +147,6 @@ void drop_oldest(window_state& s, std::size_t k) {
     }
     std::erase_if(s.open, [&](std::uint32_t start) { return start < toks; });
     for (auto& start : s.open) start -= toks;
-    changed(s);
 }
 
 // Reads every send again (another lexicon, or an error left the state behind).
@@ -138,6 +154,7 @@ void reread(const detail::lexicon& lex, const detail::risk_model* model, window_
     s.broken = true;
     s.hits.clear();
     s.open.clear();
+    s.joined.clear();
     s.serial = lex.serial;
     auto sends = std::move(s.sends);
     s.sends.clear();
@@ -149,16 +166,33 @@ void reread(const detail::lexicon& lex, const detail::risk_model* model, window_
     s.broken = false;
 }
 
-// assess(text) of the newest send, from its own tokens and its share of the window's matches.
+// assess(text) of the newest send, from its own tokens and its share of the window's matches. Its
+// own tokens are its share of the joined ones with append_send undone (a few dozen tokens: cheaper
+// than keeping a second copy in every session).
 assessment assess_newest(const detail::lexicon& lex, const window_state& s, bool with_matches) {
     thread_local std::vector<hit> own_hits;
+    thread_local tokens own;
     const auto& send = s.sends.back();
-    std::uint32_t ns = 0;
-    for (std::size_t i = 0; i + 1 < s.sends.size(); ++i) ns += static_cast<std::uint32_t>(s.sends[i].own.toks.size());
+    const auto& t = s.joined;
+    const auto ns = static_cast<std::uint32_t>(t.toks.size() - send.toks);
+    const auto forms = static_cast<std::uint32_t>(t.forms.size() - send.forms);
+    const auto bytes = static_cast<std::uint32_t>(t.text.size() - send.bytes);
+    const std::uint32_t clause = ns == 0 ? 0 : t.toks[ns - 1].clause;
+    own.clear();
+    for (std::size_t i = ns; i < t.toks.size(); ++i) {
+        auto tok = t.toks[i];
+        tok.form_begin -= forms;
+        tok.text_begin -= bytes;
+        tok.clause -= clause;
+        tok.msg = 0;
+        own.toks.push_back(tok);
+    }
+    own.forms.assign(t.forms.begin() + forms, t.forms.end());
+    own.text.assign(t.text, bytes);
     own_hits.clear();
     for (const auto& h : s.hits)
         if (h.begin >= ns) own_hits.push_back(hit{h.entry, h.begin - ns, h.end - ns, h.stripped_only, h.first_sid});
-    auto a = detail::analyse_matched(lex, send.own, own_hits, with_matches);
+    auto a = detail::analyse_matched(lex, own, own_hits, with_matches);
     if (send.repaired) detail::floor_unreadable(a);
     return a;
 }
@@ -196,7 +230,7 @@ bool send_window::push(const engine& eng, std::string_view id, std::shared_ptr<c
             return false;
         if (s.sends.size() >= max_sends) drop_oldest(s, s.sends.size() - max_sends + 1);
         s.broken = true;  // until the send is read
-        s.sends.push_back(window_send{std::move(text), std::string(id), at, {}, false, {}});
+        s.sends.push_back(window_send{std::move(text), std::string(id), at, 0, 0, 0, false, {}});
         read_newest(lex, eng.model_.get(), s);
         s.broken = false;
     } catch (...) {
@@ -219,11 +253,14 @@ std::size_t send_window::memory_bytes() const {
     if (!s_) return 0;
     const auto& s = *s_;
     const auto heap_string = [](const std::string& x) { return x.capacity() > std::string().capacity() ? x.capacity() + 1 : 0; };
+    const auto tokens_bytes = [&](const tokens& t) {
+        return t.toks.capacity() * sizeof(detail::token) + t.forms.capacity() * sizeof(detail::form) + heap_string(t.text) +
+               t.feature_hashes.capacity() * sizeof(std::uint64_t);
+    };
     std::size_t n = sizeof(window_state) + s.sends.capacity() * sizeof(window_send) + s.hits.capacity() * sizeof(hit) +
-                    s.open.capacity() * sizeof(std::uint32_t);
+                    s.open.capacity() * sizeof(std::uint32_t) + tokens_bytes(s.joined);
     for (const auto& send : s.sends) {
-        n += send.own.toks.capacity() * sizeof(detail::token) + send.own.forms.capacity() * sizeof(detail::form) +
-             heap_string(send.own.text) + heap_string(send.id) + send.features.ids.capacity() * sizeof(std::uint32_t);
+        n += heap_string(send.id) + send.features.ids.capacity() * sizeof(std::uint32_t);
         if (send.text) n += sizeof(std::string) + heap_string(*send.text);
     }
     return n;
@@ -253,7 +290,7 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
         try {
             best = assess_newest(*lex_, *s, with_matches);
             const auto& newest_send = s->sends.back();
-            if (detail::risk_model_may_raise(model_.get(), newest_send.own.toks.size(), best))
+            if (detail::risk_model_may_raise(model_.get(), newest_send.toks, best))
                 detail::raise_by_risk_model(*model_, newest_send.features.ids, best);
         } catch (...) {
             best = detail::fail_high("engine_error");
@@ -262,7 +299,7 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
     if (s->sends.size() < 2) return best;
     try {
         const bool repaired = std::any_of(s->sends.begin(), s->sends.end(), [](const window_send& x) { return x.repaired; });
-        const auto& t = joined(*s);
+        const auto& t = s->joined;
         auto together = detail::analyse_matched(*lex_, t, s->hits, with_matches);
         if (detail::risk_model_may_raise(model_.get(), t.toks.size(), together)) {
             thread_local std::vector<const detail::send_features*> parts;
