@@ -9,7 +9,8 @@ want_tests=0
 
 packages=(build-essential cmake ninja-build pkg-config ccache git
           libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
-          libsqlite3-dev sqlite3 libsodium-dev libspdlog-dev libfmt-dev libutf8proc-dev libssl-dev zlib1g-dev)
+          libsqlite3-dev sqlite3 libsodium-dev libspdlog-dev libfmt-dev libutf8proc-dev libssl-dev zlib1g-dev
+          libjemalloc-dev)
 if (( want_tests )); then
     packages+=(googletest libgtest-dev libgmock-dev chromium)
     # Node and Python may come from elsewhere than Debian (an image's own Node ships npm, and Debian's

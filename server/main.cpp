@@ -16,6 +16,16 @@
 
 extern char** environ;
 
+#ifdef TAMSU_WITH_JEMALLOC
+// jemalloc reads its options from this symbol at start. Its background thread hands freed pages back
+// to the system over time (the lexicon loader's ~55 MB right after start, a burst's buffers after it);
+// without it jemalloc returns them only while the program keeps allocating.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "background_thread:true";
+}
+#endif
+
 namespace {
 
 using namespace tamsu::server;
