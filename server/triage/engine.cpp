@@ -105,6 +105,9 @@ public:
         }
         // A window of ten sends holds a hundred hits or more; the rules that ask "which hits contain this
         // one" would compare every pair of them at every send (docs/performance.md §9).
+        // A CLI line has about five hits, where scanning them all costs less than building the index.
+        indexed_ = n_ > index_from;
+        if (!indexed_) return;
         auto& by = buf_.by_begin;
         by.resize(n_);
         max_len_ = 0;
@@ -150,7 +153,11 @@ private:
     bool drop_time_ = false;                // decide(): a later threat's time word carries no weight
     bool drop_secret_ = false;              // decide(): a secrecy request beside self-harm carries no weight
     std::size_t n_ = 0;                     // hits_.size(), fixed once matched
-    std::uint32_t max_len_ = 0;             // the longest hit, in tokens
+    std::uint32_t max_len_ = 0;             // the longest hit, in tokens (only when indexed_)
+    // Whether buf_.by_begin is built. Without it the scans below read every hit: the same answers, as
+    // they only ask whether some hit passes a test.
+    bool indexed_ = false;
+    static constexpr std::size_t index_from = 16;  // more hits than this: the index pays
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
     // Punctuation, a send boundary or the end of the text follows the token before `end`.
@@ -172,8 +179,13 @@ private:
     // most max_len_ tokens before r's end can; the answer does not depend on the order they are asked in.
     template <class P>
     bool any_covering(std::size_t r, P pred) const {
-        const auto& by = buf_.by_begin;
         const auto b = hits_[r].begin, e = hits_[r].end;
+        if (!indexed_) {
+            for (std::size_t o = 0; o < n_; ++o)
+                if (o != r && hits_[o].begin <= b && hits_[o].end >= e && pred(o)) return true;
+            return false;
+        }
+        const auto& by = buf_.by_begin;
         const std::uint32_t from = e > max_len_ ? e - max_len_ : 0;
         auto it = std::lower_bound(by.begin(), by.end(), from, [&](std::uint32_t i, std::uint32_t v) { return hits_[i].begin < v; });
         for (; it != by.end() && hits_[*it].begin <= b; ++it)
@@ -389,6 +401,7 @@ private:
     // asks these for each of its hits, and a scan of every hit each time was quadratic.
     template <class K, class P>
     bool any_in_run(K key, std::uint32_t value, P pred) const {
+        if (!indexed_) return any([&](std::size_t i) { return key(i) == value && pred(i); });
         const auto& by = buf_.by_begin;
         auto it = std::lower_bound(by.begin(), by.end(), value, [&](std::uint32_t i, std::uint32_t v) { return key(i) < v; });
         for (; it != by.end() && key(*it) == value; ++it)
