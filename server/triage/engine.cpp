@@ -874,10 +874,22 @@ private:
         }
 
         // Categories and matches, most urgent first.
+        // Without matches only the categories need the order; a hit that adds none is read for the
+        // service and third-party flags, which no order changes, so only the others are sorted (a
+        // subset sorted by the same total order keeps its members' relative order).
+        bool service = false;
         auto& order = buf_.order;
         order.clear();
-        for (std::size_t i = 0; i < n_; ++i)
-            if (fx_[i].alive) order.push_back(i);
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!fx_[i].alive) continue;
+            const auto cat = facts_[i].category;
+            if (!with_matches_ && !(fx_[i].weight > 0 && !(cat & entry_facts::cat_none))) {
+                if (cat & entry_facts::cat_service) service = true;
+                if (orig(i) == sig::TP) a.third_party = true;
+                continue;
+            }
+            order.push_back(i);
+        }
         // Stable (ties keep the hits' order) without std::stable_sort's allocation: the index breaks ties.
         // A session window holds a hundred hits, too many for the insertion sort this once was.
         const auto before = [&](std::size_t x, std::size_t y) {
@@ -888,7 +900,7 @@ private:
             return x < y;
         };
         std::sort(order.begin(), order.end(), before);
-        bool service = false;
+        if (!with_matches_) a.categories.reserve(order.size());  // at most one each: no regrowth
         for (auto i : order) {
             const auto& f = fx_[i];
             const auto cat = facts_[i].category;
