@@ -226,8 +226,7 @@ private:
         auto& vi_msg = buf_.vi_msg;
         vi_msg.assign(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, false);
         for (const auto& tok : t_.toks)
-            for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
-                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = true;
+            if (tok.marked) vi_msg[tok.msg] = true;  // some reading typed with marks
         for (std::size_t i = 0; i < n_; ++i)
             if (facts_[i].lang == lang_code::vi && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = true;
         // Two common Vietnamese function words typed without marks also show the language.

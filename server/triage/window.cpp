@@ -17,6 +17,7 @@
 //   in the new send are new.
 #include "server/triage/detail.hpp"
 #include "server/triage/model.hpp"
+#include "server/triage/normalize.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -72,6 +73,7 @@ const tokens& joined(const window_state& s) {
         const auto forms = static_cast<std::uint32_t>(t.forms.size());
         const auto bytes = static_cast<std::uint32_t>(t.text.size());
         const std::uint32_t clause = t.toks.empty() ? 0 : t.toks.back().clause;
+        const auto first = t.toks.size();
         for (auto tok : own.toks) {
             tok.form_begin += forms;
             tok.text_begin += bytes;
@@ -79,6 +81,9 @@ const tokens& joined(const window_state& s) {
             tok.msg = static_cast<std::uint32_t>(j);
             t.toks.push_back(tok);
         }
+        // A send's first token had nothing before it alone; joined, it has the previous send's last.
+        if (first > 0 && first < t.toks.size())
+            t.toks[first].brk = detail::boundary_between(t.toks[first - 1].clause, t.toks[first].clause);
         t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
         t.text += own.text;
     }
