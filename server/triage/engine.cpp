@@ -102,6 +102,7 @@ public:
             if (fx_[i].cls == sig::HYP && fx_[i].weight > 0) fx_[i].cls = sig::N;
             // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
             if ((flags(i) & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
+            max_len_ = std::max(max_len_, hits_[i].end - hits_[i].begin);
         }
         // A window of ten sends holds a hundred hits or more; the rules that ask "which hits contain this
         // one" would compare every pair of them at every send (docs/performance.md §9).
@@ -110,11 +111,7 @@ public:
         if (!indexed_) return;
         auto& by = buf_.by_begin;
         by.resize(n_);
-        max_len_ = 0;
-        for (std::uint32_t i = 0; i < n_; ++i) {
-            by[i] = i;
-            max_len_ = std::max(max_len_, hits_[i].end - hits_[i].begin);
-        }
+        for (std::uint32_t i = 0; i < n_; ++i) by[i] = i;
         std::sort(by.begin(), by.end(), [&](std::uint32_t a, std::uint32_t b) {
             return std::tie(hits_[a].begin, a) < std::tie(hits_[b].begin, b);
         });
@@ -153,7 +150,7 @@ private:
     bool drop_time_ = false;                // decide(): a later threat's time word carries no weight
     bool drop_secret_ = false;              // decide(): a secrecy request beside self-harm carries no weight
     std::size_t n_ = 0;                     // hits_.size(), fixed once matched
-    std::uint32_t max_len_ = 0;             // the longest hit, in tokens (only when indexed_)
+    std::uint32_t max_len_ = 0;             // the longest hit, in tokens
     // Whether buf_.by_begin is built. Without it the scans below read every hit: the same answers, as
     // they only ask whether some hit passes a test.
     bool indexed_ = false;
@@ -306,6 +303,7 @@ private:
             const bool negator = in(rc, sig::NEG, sig::NEGPOST, sig::MIN, sig::CON);
             if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
             const auto len_r = hits_[r].end - hits_[r].begin;
+            if (!negator && len_r >= max_len_) continue;  // only a longer hit could subsume it: none is
             // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
             // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
             const bool inner_time = (rc == sig::P && (flags(r) & f_time)) || rc == sig::N || rc == sig::D || rc == sig::L;
@@ -334,6 +332,7 @@ private:
             const bool han_past = rc == sig::PAST && t_.toks[hits_[r].begin].han;
             if (!joke && !han_past) continue;
             const auto len_r = hits_[r].end - hits_[r].begin;
+            if (len_r >= max_len_) continue;  // only a longer hit could undo it: none is
             // One class cannot be both, so which covering hit is found first does not change the rule.
             const bool dies = any_covering(r, [&](std::size_t o) {
                 if (!fx_[o].alive || hits_[o].end - hits_[o].begin <= len_r) return false;
@@ -353,6 +352,12 @@ private:
             if (fx_[i].alive && orig(i) == sig::CON) starts.push_back(hits_[i].begin);
         std::sort(starts.begin(), starts.end());
         clause_.resize(t_.toks.size());
+        if (starts.empty() && (t_.toks.empty() || t_.toks.front().msg == t_.toks.back().msg)) {
+            // One send and no contrast word (nearly every CLI line): the clauses as they are.
+            for (std::uint32_t i = 0; i < t_.toks.size(); ++i) clause_[i] = t_.toks[i].clause;
+            for (std::size_t i = 0; i < n_; ++i) facts_[i].clause = clause_[hits_[i].begin];
+            return;
+        }
         std::uint32_t bump = 0;
         std::size_t s = 0;
         for (std::uint32_t i = 0; i < t_.toks.size(); ++i) {
