@@ -141,19 +141,26 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
     cur.reserve(chunk_limit + 8192);
     line_state st;
     std::array<char, 64 * 1024> buf{};
-    std::string line;  // one answer; reused, as its capacity is
+    // Answers gathered and handed to `out` in blocks: a write per line cost ~3 instructions per byte.
+    // Everything answered is handed over before the next read, as when each line was written at once.
+    std::string answers;
+    constexpr std::size_t answers_block = 32 * 1024;
+    const auto hand_over = [&] {
+        out.write(answers.data(), static_cast<std::streamsize>(answers.size()));
+        answers.clear();
+    };
     auto finish_line = [&] {
         if (!cur.empty() && cur.back() == '\r') cur.pop_back();
         st.fold(eng.assess(cur, explain));
-        line.clear();
-        append_json(line, st.best, explain);
-        line.push_back('\n');
-        out.write(line.data(), static_cast<std::streamsize>(line.size()));
+        append_json(answers, st.best, explain);
+        answers.push_back('\n');
+        if (answers.size() >= answers_block) hand_over();
         cur.clear();
         st = line_state{};
     };
     bool pending = false;  // something read since the last newline
     while (in) {
+        hand_over();
         in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
         const auto got = static_cast<std::size_t>(in.gcount());
         if (got == 0) break;
@@ -181,6 +188,7 @@ int run_cli(std::istream& in, std::ostream& out, std::ostream& err, const engine
         }
     }
     if (pending) finish_line();  // a last line without a newline still gets its answer
+    hand_over();
     out.flush();
     if (!out) {
         err << "tamsu triage: cannot write output\n";

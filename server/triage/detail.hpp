@@ -101,7 +101,14 @@ struct form {
     std::uint8_t span = 1;
 };
 
+// Clause punctuation a pattern may match across: only where the pattern itself writes it
+// ("goodbye, everyone"), since "dọa đánh, tui" is not "đánh tui".
+enum boundary : std::uint8_t { no_boundary = 0, clause_boundary = 1, sentence_boundary = 2 };
+
 struct token {
+    // What the matcher and the language gate ask of a token's readings at nearly every step, kept with
+    // the token by tokenize() as it copies the readings, instead of derived again by a pass over them:
+    std::uint64_t first_sids = 0;  // bit sid % 64 of each reading's first word (an AND with a node's edge mask)
     std::uint32_t form_begin = 0;
     std::uint32_t form_count = 0;
     std::uint32_t clause = 0;  // grows at punctuation, by sentence_step at a sentence end (normalize.hpp)
@@ -110,6 +117,8 @@ struct token {
     bool quoted = false;
     bool han = false;
     bool vi_function_word = false;  // em, khong, la...: two of them show a Vietnamese message typed without marks
+    bool marked = false;  // some reading is compared by its accent key (typed with diacritics)
+    std::uint8_t brk = no_boundary;  // the punctuation before the token (none for the first of the tokens)
 };
 
 struct tokens {
@@ -129,9 +138,6 @@ struct tokens {
     }
 };
 
-// Clause punctuation a pattern may match across: only where the pattern itself writes it
-// ("goodbye, everyone"), since "dọa đánh, tui" is not "đánh tui".
-enum boundary : std::uint8_t { no_boundary = 0, clause_boundary = 1, sentence_boundary = 2 };
 
 // One step of a compiled pattern: a literal token or a gap of up to `gap` tokens.
 struct step {

@@ -102,16 +102,16 @@ public:
             if (fx_[i].cls == sig::HYP && fx_[i].weight > 0) fx_[i].cls = sig::N;
             // Accent-only patterns (từ từ, treo cờ) are not read from a stripped spelling.
             if ((flags(i) & f_accent) && hits_[i].stripped_only) fx_[i].alive = false;
+            max_len_ = std::max(max_len_, hits_[i].end - hits_[i].begin);
         }
         // A window of ten sends holds a hundred hits or more; the rules that ask "which hits contain this
         // one" would compare every pair of them at every send (docs/performance.md §9).
+        // A CLI line has about five hits, where scanning them all costs less than building the index.
+        indexed_ = n_ > index_from;
+        if (!indexed_) return;
         auto& by = buf_.by_begin;
         by.resize(n_);
-        max_len_ = 0;
-        for (std::uint32_t i = 0; i < n_; ++i) {
-            by[i] = i;
-            max_len_ = std::max(max_len_, hits_[i].end - hits_[i].begin);
-        }
+        for (std::uint32_t i = 0; i < n_; ++i) by[i] = i;
         std::sort(by.begin(), by.end(), [&](std::uint32_t a, std::uint32_t b) {
             return std::tie(hits_[a].begin, a) < std::tie(hits_[b].begin, b);
         });
@@ -151,6 +151,10 @@ private:
     bool drop_secret_ = false;              // decide(): a secrecy request beside self-harm carries no weight
     std::size_t n_ = 0;                     // hits_.size(), fixed once matched
     std::uint32_t max_len_ = 0;             // the longest hit, in tokens
+    // Whether buf_.by_begin is built. Without it the scans below read every hit: the same answers, as
+    // they only ask whether some hit passes a test.
+    bool indexed_ = false;
+    static constexpr std::size_t index_from = 16;  // more hits than this: the index pays
 
     const entry& ent(std::size_t i) const { return lex_.entries[hits_[i].entry]; }
     // Punctuation, a send boundary or the end of the text follows the token before `end`.
@@ -172,8 +176,13 @@ private:
     // most max_len_ tokens before r's end can; the answer does not depend on the order they are asked in.
     template <class P>
     bool any_covering(std::size_t r, P pred) const {
-        const auto& by = buf_.by_begin;
         const auto b = hits_[r].begin, e = hits_[r].end;
+        if (!indexed_) {
+            for (std::size_t o = 0; o < n_; ++o)
+                if (o != r && hits_[o].begin <= b && hits_[o].end >= e && pred(o)) return true;
+            return false;
+        }
+        const auto& by = buf_.by_begin;
         const std::uint32_t from = e > max_len_ ? e - max_len_ : 0;
         auto it = std::lower_bound(by.begin(), by.end(), from, [&](std::uint32_t i, std::uint32_t v) { return hits_[i].begin < v; });
         for (; it != by.end() && hits_[*it].begin <= b; ++it)
@@ -214,8 +223,7 @@ private:
         auto& vi_msg = buf_.vi_msg;
         vi_msg.assign(t_.toks.empty() ? 0 : t_.toks.back().msg + 1, false);
         for (const auto& tok : t_.toks)
-            for (auto f = tok.form_begin; f < tok.form_begin + tok.form_count; ++f)
-                if (t_.forms[f].n > 0 && !t_.forms[f].subs[0].plain) vi_msg[tok.msg] = true;
+            if (tok.marked) vi_msg[tok.msg] = true;  // some reading typed with marks
         for (std::size_t i = 0; i < n_; ++i)
             if (facts_[i].lang == lang_code::vi && hits_[i].end - hits_[i].begin >= 2 && !is_cue(orig(i))) vi_msg[msg(i)] = true;
         // Two common Vietnamese function words typed without marks also show the language.
@@ -295,6 +303,7 @@ private:
             const bool negator = in(rc, sig::NEG, sig::NEGPOST, sig::MIN, sig::CON);
             if (is_cue(rc) && !negator) continue;  // no covering hit can change it: skip the scan
             const auto len_r = hits_[r].end - hits_[r].begin;
+            if (!negator && len_r >= max_len_) continue;  // only a longer hit could subsume it: none is
             // Only the same class (or an anchor) subsumes: a place phrase must not hide its means.
             // A time word inside another phrase is part of it (mai in biến mất mãi mãi).
             const bool inner_time = (rc == sig::P && (flags(r) & f_time)) || rc == sig::N || rc == sig::D || rc == sig::L;
@@ -323,6 +332,7 @@ private:
             const bool han_past = rc == sig::PAST && t_.toks[hits_[r].begin].han;
             if (!joke && !han_past) continue;
             const auto len_r = hits_[r].end - hits_[r].begin;
+            if (len_r >= max_len_) continue;  // only a longer hit could undo it: none is
             // One class cannot be both, so which covering hit is found first does not change the rule.
             const bool dies = any_covering(r, [&](std::size_t o) {
                 if (!fx_[o].alive || hits_[o].end - hits_[o].begin <= len_r) return false;
@@ -342,6 +352,12 @@ private:
             if (fx_[i].alive && orig(i) == sig::CON) starts.push_back(hits_[i].begin);
         std::sort(starts.begin(), starts.end());
         clause_.resize(t_.toks.size());
+        if (starts.empty() && (t_.toks.empty() || t_.toks.front().msg == t_.toks.back().msg)) {
+            // One send and no contrast word (nearly every CLI line): the clauses as they are.
+            for (std::uint32_t i = 0; i < t_.toks.size(); ++i) clause_[i] = t_.toks[i].clause;
+            for (std::size_t i = 0; i < n_; ++i) facts_[i].clause = clause_[hits_[i].begin];
+            return;
+        }
         std::uint32_t bump = 0;
         std::size_t s = 0;
         for (std::uint32_t i = 0; i < t_.toks.size(); ++i) {
@@ -389,6 +405,7 @@ private:
     // asks these for each of its hits, and a scan of every hit each time was quadratic.
     template <class K, class P>
     bool any_in_run(K key, std::uint32_t value, P pred) const {
+        if (!indexed_) return any([&](std::size_t i) { return key(i) == value && pred(i); });
         const auto& by = buf_.by_begin;
         auto it = std::lower_bound(by.begin(), by.end(), value, [&](std::uint32_t i, std::uint32_t v) { return key(i) < v; });
         for (; it != by.end() && key(*it) == value; ++it)
@@ -861,10 +878,22 @@ private:
         }
 
         // Categories and matches, most urgent first.
+        // Without matches only the categories need the order; a hit that adds none is read for the
+        // service and third-party flags, which no order changes, so only the others are sorted (a
+        // subset sorted by the same total order keeps its members' relative order).
+        bool service = false;
         auto& order = buf_.order;
         order.clear();
-        for (std::size_t i = 0; i < n_; ++i)
-            if (fx_[i].alive) order.push_back(i);
+        for (std::size_t i = 0; i < n_; ++i) {
+            if (!fx_[i].alive) continue;
+            const auto cat = facts_[i].category;
+            if (!with_matches_ && !(fx_[i].weight > 0 && !(cat & entry_facts::cat_none))) {
+                if (cat & entry_facts::cat_service) service = true;
+                if (orig(i) == sig::TP) a.third_party = true;
+                continue;
+            }
+            order.push_back(i);
+        }
         // Stable (ties keep the hits' order) without std::stable_sort's allocation: the index breaks ties.
         // A session window holds a hundred hits, too many for the insertion sort this once was.
         const auto before = [&](std::size_t x, std::size_t y) {
@@ -875,7 +904,7 @@ private:
             return x < y;
         };
         std::sort(order.begin(), order.end(), before);
-        bool service = false;
+        if (!with_matches_) a.categories.reserve(order.size());  // at most one each: no regrowth
         for (auto i : order) {
             const auto& f = fx_[i];
             const auto cat = facts_[i].category;

@@ -81,7 +81,18 @@ std::shared_ptr<const risk_model> load_risk_model_blocking(const std::filesystem
         }
     }
     if (!have_bits || !have_bias || !have_threshold) bad_line(file, n, "bits, bias and threshold are required");
+    m->logit_floor = logit_floor(m->threshold);
     return m;
+}
+
+double logit_floor(float threshold) {
+    // Below the logit of a probability 2^-20 under the threshold, the probability risk_probability
+    // computes (exp's error is ~1e-16, the float it returns is within 2^-25 of it) stays under the
+    // threshold. The small relative margin covers the error of log itself.
+    const double below = static_cast<double>(threshold) - 0x1p-20;
+    if (!(below > 0)) return -std::numeric_limits<double>::infinity();  // never skip
+    const double logit = std::log(below / (1.0 - below));
+    return logit - 1e-9 * (1.0 + std::abs(logit));
 }
 
 std::uint64_t feature_hash(std::string_view token_text, bool han) {
@@ -111,18 +122,31 @@ void sort_unique(std::vector<std::uint32_t>& v) {
 // Unsorted features of `t` (from the word hashes tokenize() kept per token); the hashes of its first
 // and last token.
 void hash_tokens(const tokens& t, unsigned bits, std::vector<std::uint32_t>& out, std::uint64_t& first, std::uint64_t& last) {
-    out.clear();
     const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
-    std::uint64_t prev = 0;
-    bool have_prev = false;
-    for (const std::uint64_t h : t.feature_hashes) {
-        out.push_back(word_feature(h, mask));
-        if (have_prev) out.push_back(pair_feature(prev, h, mask));
-        else first = h;
-        prev = h;
-        have_prev = true;
+    const auto& hs = t.feature_hashes;
+    // A word per token and a pair per two neighbours, written through a pointer: push_back's capacity
+    // check per id cost more than the mixing.
+    out.resize(hs.empty() ? 0 : 2 * hs.size() - 1);
+    if (hs.empty()) {
+        last = 0;
+        return;
     }
-    last = prev;
+    auto* o = out.data();
+    first = hs[0];
+    *o++ = word_feature(hs[0], mask);
+    for (std::size_t i = 1; i < hs.size(); ++i) {
+        *o++ = word_feature(hs[i], mask);
+        *o++ = pair_feature(hs[i - 1], hs[i], mask);
+    }
+    last = hs.back();
+}
+
+// Whether the features may reach the threshold: the bias plus every positive weight, repeats
+// included, bounds the logit that risk_probability computes over the same ids once each.
+bool may_reach(const risk_model& model, std::span<const std::uint32_t> ids) {
+    double z = model.bias;
+    for (const auto id : ids) z += std::max(model.weights[id], 0.0f);
+    return z >= model.logit_floor;
 }
 
 }  // namespace
@@ -203,7 +227,12 @@ void raise_by_risk_model(const risk_model& model, std::span<const std::uint32_t>
 void apply_risk_model(const risk_model* model, const tokens& t, assessment& a) {
     if (!risk_model_may_raise(model, t.toks.size(), a)) return;
     thread_local std::vector<std::uint32_t> ids;
-    risk_features(t, model->bits, ids);
+    std::uint64_t first = 0, last = 0;
+    hash_tokens(t, model->bits, ids, first, last);
+    // Most texts fall far short: their unsorted ids tell so without the sort (risk_features's order,
+    // which the sum needs to be the same to the last bit).
+    if (!may_reach(*model, ids)) return;
+    sort_unique(ids);
     raise_by_risk_model(*model, ids, a);
 }
 

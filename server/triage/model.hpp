@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -23,7 +24,14 @@ struct risk_model {
     float bias = 0;
     float threshold = 1;       // probability at or above which a verdict becomes critical
     std::vector<float> weights;
+    // A logit below which no text reaches `threshold` (risk_probability rounding included), so that
+    // apply_risk_model can skip sorting the features of a text whose weights cannot add up to it. Set
+    // by load_risk_model_blocking; the default never skips.
+    double logit_floor = -std::numeric_limits<double>::infinity();
 };
+
+// risk_model::logit_floor for a threshold.
+double logit_floor(float threshold);
 
 // The model's file in a lexicon folder; without it the lexicon alone decides.
 inline constexpr const char* risk_model_file = "model.tsv";

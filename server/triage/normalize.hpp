@@ -26,6 +26,13 @@ struct raw_token {
 // sentence_step or more have a sentence end between them (the matcher's gaps never cross one).
 inline constexpr std::uint32_t sentence_step = 16;
 
+// The punctuation between two neighbouring tokens, from their clauses (token::brk).
+inline std::uint8_t boundary_between(std::uint32_t prev_clause, std::uint32_t clause) {
+    const auto d = clause - prev_clause;
+    if (d == 0) return no_boundary;
+    return d >= sentence_step ? sentence_boundary : clause_boundary;
+}
+
 // The tokens of one text. Their texts are written once, into one buffer, rather than one string
 // each: they are valid until the next split_raw into the same object. Each text but a quote's (which
 // is empty) is followed by one space, so `chars` is the tokens' texts space separated: tokenize()

@@ -388,18 +388,20 @@ struct form_builder {
 // another lexicon is in use. Emptying changes nothing but speed: readings are recomputed the same.
 class reading_cache {
 public:
-    // 24 bytes, so more of the table stays in cache; an empty slot has key_len 0 (tokens are never empty).
+    // 32 bytes; an empty slot has key_len 0 (tokens are never empty).
     struct slot {
         std::uint64_t feature_hash = 0;  // of the token (model.hpp), which depends only on its text and kind
+        std::uint64_t first_sids = 0;    // token::first_sids of the readings
         std::uint32_t hash = 0;
         std::uint32_t key_begin = 0;
         std::uint32_t forms_begin = 0;
         std::uint8_t key_len = 0;  // at most max_key
         std::uint8_t forms_count = 0;
         raw_kind kind = raw_kind::word;
-        bool vi_function_word = false;
+        bool vi_function_word : 1 = false;
+        bool marked : 1 = false;  // token::marked of the readings
     };
-    static_assert(sizeof(slot) == 24);
+    static_assert(sizeof(slot) == 32);
     // Longer tokens are rare and not worth a place (they are read each time).
     static constexpr std::size_t max_key = 64;
     static constexpr std::size_t max_forms = 0xFF;
@@ -424,10 +426,8 @@ public:
         return nullptr;
     }
 
-    void insert(
-        std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, bool vi_function_word,
-        std::uint64_t feature_hash
-    ) {
+    // `t`: the token whose readings `forms` are (its vi_function_word, first_sids and marked are kept).
+    void insert(std::string_view key, raw_kind kind, std::uint64_t h, std::span<const form> forms, const token& t, std::uint64_t feature_hash) {
         if (key.empty() || key.size() > max_key || forms.size() > max_forms) return;
         if ((count_ + 1) * 2 > slots_.size()) grow();
         slot s;
@@ -437,7 +437,9 @@ public:
         s.forms_begin = static_cast<std::uint32_t>(forms_.size());
         s.forms_count = static_cast<std::uint8_t>(forms.size());
         s.kind = kind;
-        s.vi_function_word = vi_function_word;
+        s.vi_function_word = t.vi_function_word;
+        s.first_sids = t.first_sids;
+        s.marked = t.marked;
         s.feature_hash = feature_hash;
         keys_.append(key);
         forms_.insert(forms_.end(), forms.begin(), forms.end());
@@ -473,6 +475,12 @@ private:
     }
 };
 
+// What the token keeps of each of its readings (token::first_sids, token::marked).
+void note_reading(token& t, const form& f) {
+    if (f.subs[0].sid != unknown_id) t.first_sids |= std::uint64_t{1} << (f.subs[0].sid & 63);
+    if (f.n > 0 && !f.subs[0].plain) t.marked = true;
+}
+
 }  // namespace
 
 bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, tokens& out, bool /*for_lexicon*/) {
@@ -506,6 +514,8 @@ bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
         const auto h = hash_bytes(word);
         if (const auto* hit = cache.find(word, r.kind, h)) {
             for (const auto& f : cache.forms(*hit)) out.forms.push_back(f);  // mostly one: no range insert
+            t.first_sids = hit->first_sids;
+            t.marked = hit->marked;
             t.vi_function_word = hit->vi_function_word;
             out.feature_hashes.push_back(hit->feature_hash);
         } else {
@@ -516,10 +526,10 @@ bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
             }
             t.vi_function_word = is_vi_function_word(word);
             out.feature_hashes.push_back(feature_hash(word, t.han));
-            cache.insert(
-                word, r.kind, h, std::span<const form>(out.forms).subspan(first), t.vi_function_word, out.feature_hashes.back()
-            );
+            for (auto f = first; f < out.forms.size(); ++f) note_reading(t, out.forms[f]);
+            cache.insert(word, r.kind, h, std::span<const form>(out.forms).subspan(first), t, out.feature_hashes.back());
         }
+        const auto cached_end = out.forms.size();
         if (r.kind == raw_kind::word) {
             // Step 6: letters split by single separators ("c.h.ế.t", "s-u-i-c-i-d-e", "k i l l") are
             // also read joined, at the first letter, spanning the whole run.
@@ -549,7 +559,9 @@ bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
                 }
             }
         }
+        for (auto f = cached_end; f < out.forms.size(); ++f) note_reading(t, out.forms[f]);  // joined spellings
         t.form_count = static_cast<std::uint32_t>(out.forms.size()) - first;
+        t.brk = out.toks.empty() ? std::uint8_t{no_boundary} : boundary_between(out.toks.back().clause, t.clause);
         out.toks.push_back(t);
     }
     // A student who types diacritics types them everywhere: in such a message a bare "so" is "so"
@@ -567,7 +579,7 @@ bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
     }
     if (accented >= 2 && accented * 2 >= words) {
         for (std::size_t i = first_tok; i < out.toks.size(); ++i) {
-            const auto& tk = out.toks[i];
+            auto& tk = out.toks[i];
             const std::string_view txt(out.text.data() + tk.text_begin, tk.text_len);
             if (tk.han || txt.size() < 2 || !std::all_of(txt.begin(), txt.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
                 continue;
@@ -577,6 +589,7 @@ bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
             const auto aid = lex.fast_accent.find(txt);
             s.plain = false;
             s.aid = aid == unknown_id ? ~std::uint32_t{0} : aid;
+            tk.marked = true;
         }
     }
     return true;
@@ -584,19 +597,14 @@ bool tokenize(const lexicon& lex, std::string_view text, std::uint32_t msg, toke
 
 namespace {
 
-// What the walk reads of a token at nearly every step, side by side (walk_facts): the `token` record
-// is 28 bytes with the text's offsets, which the walk never reads.
-struct walk_token {
-    std::uint64_t first_sids = 0;  // bit sid % 64 of each reading's first word
-    std::uint32_t form_begin = 0, form_end = 0;  // the token's readings in tokens::forms
-    std::uint8_t brk = no_boundary;  // the punctuation before the token (none at the start of the text)
-};
-
 struct walker {
+    // A constructor rather than aggregate initialisation, which would zero `stack` and `at`.
+    walker(const lexicon& l, const tokens& tk, std::vector<hit>& out) : lex(l), t(tk), hits(out) {}
+
     const lexicon& lex;
     const tokens& t;
     std::vector<hit>& hits;
-    const walk_token* wt = nullptr;  // per token (walk_facts), from the first start walked on
+    const token* wt = t.toks.data();  // the tokens, read at every step without going through the vector
     // t.toks.size(), asked at every step: the vector's size() divides by the 28-byte record each time.
     std::uint32_t n_toks = static_cast<std::uint32_t>(t.toks.size());
     // The arrays the walk reads at every step, without going through the lexicon and the tokens.
@@ -605,8 +613,10 @@ struct walker {
     std::uint32_t root_size = static_cast<std::uint32_t>(lex.root_child.size());
     const form* forms = t.forms.data();
     std::uint32_t start = 0;
-    std::array<const sub*, 64> stack{};  // one per step; nullptr for a gap step
-    std::array<std::uint32_t, 64> at{};  // the position of each literal step's token
+    // One per step, written before read (follow, walk_gaps), so not zeroed: clearing the two arrays
+    // (768 bytes) for every message cost ~2.6 instructions per byte.
+    std::array<const sub*, 64> stack;  // nullptr for a gap step
+    std::array<std::uint32_t, 64> at;  // the position of each literal step's token
     std::size_t depth = 0;
     bool open = false;  // the walk met the end of the tokens: more tokens could extend it (match_tail)
     std::uint32_t crossed = 0;  // clause punctuation crossed between literal steps on the current path
@@ -619,7 +629,7 @@ struct walker {
     bool may_end(std::uint32_t pos) const {
         if (pos >= n_toks || boundary_before(pos) != no_boundary || t.toks[pos].msg != t.toks[pos - 1].msg)
             return true;
-        for (auto f = wt[pos].form_begin; f < wt[pos].form_end; ++f) {
+        for (auto f = wt[pos].form_begin; f < wt[pos].form_begin + wt[pos].form_count; ++f) {
             const auto sid = forms[f].subs[0].sid;
             if (sid < lex.time_start.size() && lex.time_start[sid]) return true;
         }
@@ -659,7 +669,7 @@ struct walker {
     void walk_from(std::uint32_t pos) {
         start = pos;
         depth = 0;
-        const auto form_end = wt[pos].form_end;
+        const auto form_end = wt[pos].form_begin + wt[pos].form_count;
         for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
             const auto sid = forms[f].subs[0].sid;
             const auto first = sid != unknown_id && sid < root_size ? root_child[sid] : 0;
@@ -723,7 +733,7 @@ struct walker {
             }
         }
         crossed += crossing;
-        const auto form_end = wt[pos].form_end;
+        const auto form_end = wt[pos].form_begin + wt[pos].form_count;
         for (std::uint32_t f = wt[pos].form_begin; f < form_end; ++f) {
             const auto sid = forms[f].subs[0].sid;
             const auto first = sid == unknown_id ? 0 : lex.child(n, sid);
@@ -760,32 +770,6 @@ std::vector<hit> match_all(const lexicon& lex, const tokens& t) {
 
 namespace {
 
-// Per token from `from` on: one bit (sid % 64) for the first word of each reading, which with a node's
-// edge mask tells in one AND whether any reading could step from that node (walker::may_step), and the
-// punctuation before it, which the walk asks at nearly every step.
-const walk_token* walk_facts(const tokens& t, std::uint32_t from) {
-    thread_local std::vector<walk_token> facts;
-    facts.resize(t.toks.size());
-    // Through local pointers, each record stored whole: a byte store (brk) may alias anything, so
-    // stores into the vector's elements made the compiler reload every array at every token.
-    walk_token* const out = facts.data();
-    const token* const toks = t.toks.data();
-    const form* const forms = t.forms.data();
-    const auto n = static_cast<std::uint32_t>(t.toks.size());
-    for (auto i = from; i < n; ++i) {
-        const auto& tok = toks[i];
-        walk_token w;
-        w.form_begin = tok.form_begin;
-        w.form_end = tok.form_begin + tok.form_count;
-        for (auto f = w.form_begin; f < w.form_end; ++f)
-            if (const auto sid = forms[f].subs[0].sid; sid != unknown_id) w.first_sids |= std::uint64_t{1} << (sid & 63);
-        const auto d = i == 0 ? 0 : tok.clause - toks[i - 1].clause;
-        w.brk = d == 0 ? no_boundary : d >= sentence_step ? sentence_boundary : clause_boundary;
-        out[i] = w;
-    }
-    return out;
-}
-
 // The same entry can be reached through several readings of a token: keep one hit per span.
 void sort_unique(std::vector<hit>& hits) {
     // Through a lambda, not the function's address, so that the comparison is inlined into the sort.
@@ -803,7 +787,7 @@ void sort_unique(std::vector<hit>& hits) {
 
 void match_all(const lexicon& lex, const tokens& t, std::vector<hit>& hits) {
     hits.clear();
-    walker w{lex, t, hits, walk_facts(t, 0)};
+    walker w{lex, t, hits};
     for (std::uint32_t i = 0; i < w.n_toks; ++i) w.walk_from(i);
     sort_unique(hits);
 }
@@ -814,9 +798,7 @@ void match_tail(
 ) {
     hits.clear();
     open.clear();
-    auto from = after;
-    for (const auto i : earlier) from = std::min(from, i);
-    walker w{lex, t, hits, walk_facts(t, from)};
+    walker w{lex, t, hits};
     const auto walk_noting_open = [&](std::uint32_t i) {
         w.open = false;
         w.walk_from(i);

@@ -20,6 +20,7 @@
 //   in the new send are new.
 #include "server/triage/detail.hpp"
 #include "server/triage/model.hpp"
+#include "server/triage/normalize.hpp"
 
 #include <algorithm>
 
@@ -71,6 +72,7 @@ void append_send(const tokens& own, std::uint32_t msg, tokens& t) {
     const auto forms = static_cast<std::uint32_t>(t.forms.size());
     const auto bytes = static_cast<std::uint32_t>(t.text.size());
     const std::uint32_t clause = t.toks.empty() ? 0 : t.toks.back().clause;
+    const auto first = t.toks.size();
     for (auto tok : own.toks) {
         tok.form_begin += forms;
         tok.text_begin += bytes;
@@ -78,6 +80,9 @@ void append_send(const tokens& own, std::uint32_t msg, tokens& t) {
         tok.msg = msg;
         t.toks.push_back(tok);
     }
+    // A send's first token had nothing before it alone; joined, it has the previous send's last.
+    if (first > 0 && first < t.toks.size())
+        t.toks[first].brk = detail::boundary_between(t.toks[first - 1].clause, t.toks[first].clause);
     t.forms.insert(t.forms.end(), own.forms.begin(), own.forms.end());
     t.text += own.text;
 }
@@ -137,6 +142,7 @@ void drop_oldest(window_state& s, std::size_t k) {
         tok.clause -= clause;
         tok.msg -= static_cast<std::uint32_t>(k);
     }
+    if (!t.toks.empty()) t.toks.front().brk = detail::no_boundary;  // first of the tokens now
     t.forms.erase(t.forms.begin(), t.forms.begin() + forms);
     t.text.erase(0, bytes);
     s.sends.erase(s.sends.begin(), s.sends.begin() + static_cast<std::ptrdiff_t>(k));
@@ -187,6 +193,7 @@ assessment assess_newest(const detail::lexicon& lex, const window_state& s, bool
         tok.msg = 0;
         own.toks.push_back(tok);
     }
+    if (!own.toks.empty()) own.toks.front().brk = detail::no_boundary;
     own.forms.assign(t.forms.begin() + forms, t.forms.end());
     own.text.assign(t.text, bytes);
     own_hits.clear();

@@ -130,6 +130,46 @@ TEST_F(RiskModelInEngine, TheSessionWindowAsksTheModelToo) {
     EXPECT_EQ(a.lvl, eng.assess_send(std::vector<std::string>{"hôm nay trời đẹp", "em đi học về"}).lvl);
 }
 
+// apply_risk_model skips the sort and the sum for a text whose positive weights cannot reach the
+// threshold (risk_model::logit_floor); it must raise exactly the texts the full computation raises.
+// Thresholds near the probabilities the texts get make the bound's margin matter.
+TEST(RiskModelShipped, TheBoundNeverChangesWhatTheModelSays) {
+    const auto shipped = detail::load_risk_model_blocking(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / "model.tsv");
+    ASSERT_NE(shipped, nullptr);
+    const auto lex = detail::load_lexicon_blocking(TAMSU_DEFAULT_LEXICON_DIR);
+    std::vector<std::string> texts;
+    for (const char* set : {"dev", "fresh", "benign"}) {
+        std::ifstream in(std::string(TAMSU_TRIAGE_SETS) + "/" + set + ".tsv");
+        std::string line;
+        while (std::getline(in, line))
+            if (!line.empty() && line[0] != '#' && !line.starts_with("id\t")) texts.push_back(line.substr(line.rfind('\t') + 1));
+    }
+    ASSERT_GT(texts.size(), 500u);
+    std::vector<float> probabilities;
+    detail::tokens t;
+    for (const auto& text : texts) {
+        t.clear();
+        detail::tokenize_repairing(*lex, text, 0, t);
+        probabilities.push_back(detail::risk_probability(*shipped, t));
+    }
+    std::size_t raised = 0;
+    for (const float threshold : {shipped->threshold, 0.5f, 0.9f, 0.999f, probabilities[3], probabilities[7]}) {
+        auto model = std::make_shared<detail::risk_model>(*shipped);
+        model->threshold = threshold;
+        model->logit_floor = detail::logit_floor(threshold);
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            t.clear();
+            detail::tokenize_repairing(*lex, texts[i], 0, t);
+            assessment a;
+            detail::apply_risk_model(model.get(), t, a);
+            const bool expected = t.toks.size() >= 4 && probabilities[i] >= threshold;
+            EXPECT_EQ(a.lvl == level::critical, expected) << texts[i] << " at threshold " << threshold;
+            raised += expected;
+        }
+    }
+    EXPECT_GT(raised, 100u);  // the thresholds above do raise texts, so both sides of the bound are seen
+}
+
 TEST(RiskModelShipped, LoadsAndIsOn) {
     const auto m = detail::load_risk_model_blocking(std::filesystem::path(TAMSU_DEFAULT_LEXICON_DIR) / "model.tsv");
     ASSERT_NE(m, nullptr);
