@@ -317,6 +317,9 @@ void match_tail(
 
 // The rules (engine.cpp) on tokens whose hits are already known: `hits` must be match_all(lex, t).
 assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vector<hit>& hits, bool with_matches);
+// The highest level analyse_matched can give any tokens whose hits are `hits`, from the hits'
+// classes alone (critical when it cannot tell). Cheap: one look per hit.
+level level_bound(const lexicon& lex, std::span<const hit> hits);
 // Fail upward (§3.2.6): what an engine error makes of a message.
 assessment fail_high(std::string why);
 

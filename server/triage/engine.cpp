@@ -949,6 +949,38 @@ assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vecto
     return analysis(lex, t, with_matches, buffers, &hits).run();
 }
 
+// decide() gives critical or high only through the classes that are not cues, N, D, L, O or a plan
+// word that is only a time word: a time word counts only beside a core class or another plan sub-type,
+// present danger (O) only beside abuse, a threat or a farewell, all of them in this list. The rules
+// before decide() never raise a hit: they drop it, zero its weight, or make it N (2) or H (6) from
+// a class that is itself in the list (past, denial). So without such a hit the verdict is normal at
+// most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low.
+// tests/unit/triage/window_test.cpp checks the bound against the rules on every evaluation window.
+level level_bound(const lexicon& lex, std::span<const hit> hits) {
+    level bound = level::low;
+    for (const auto& h : hits) {
+        const auto& e = lex.facts[h.entry];
+        switch (e.cls) {
+        case sig::N:
+        case sig::D:
+            bound = level::normal;
+            break;
+        case sig::HYP:
+            if (e.weight > 0) bound = level::normal;
+            break;
+        case sig::P:
+            if ((e.flags & p_subtypes) != f_time) return level::critical;
+            break;
+        case sig::O:
+        case sig::L:
+            break;
+        default:
+            if (!is_cue(e.cls)) return level::critical;
+        }
+    }
+    return bound;
+}
+
 assessment fail_high(std::string why) {
     assessment a;
     a.lvl = level::high;

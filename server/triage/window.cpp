@@ -307,15 +307,30 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
     try {
         const bool repaired = std::any_of(s->sends.begin(), s->sends.end(), [](const window_send& x) { return x.repaired; });
         const auto& t = s->joined;
-        auto together = detail::analyse_matched(*lex_, t, s->hits, with_matches);
-        if (detail::risk_model_may_raise(model_.get(), t.toks.size(), together)) {
-            thread_local std::vector<const detail::send_features*> parts;
-            thread_local std::vector<std::uint32_t> ids;
-            parts.clear();
-            for (const auto& send : s->sends) parts.push_back(&send.features);
-            detail::window_features(parts, model_->bits, ids);
-            detail::raise_by_risk_model(*model_, ids, together);
+        thread_local std::vector<const detail::send_features*> parts;
+        thread_local std::vector<std::uint32_t> ids;
+        bool have_ids = false;
+        const auto window_ids = [&]() -> const std::vector<std::uint32_t>& {
+            if (!have_ids) {
+                parts.clear();
+                for (const auto& send : s->sends) parts.push_back(&send.features);
+                detail::window_features(parts, model_->bits, ids);
+                have_ids = true;
+            }
+            return ids;
+        };
+        // The window read together only counts where it is higher than the newest send alone
+        // (fold_window). Most windows hold no hit that could make it so, and then, unless the model
+        // would speak on them, the rules need not read ten sends again at every send (three quarters
+        // of the server's triage, docs/performance.md §12).
+        if (!repaired && detail::level_bound(*lex_, s->hits) <= best.lvl) {
+            const bool model_may_speak = detail::risk_model_may_raise(model_.get(), t.toks.size(), assessment{}) &&
+                                         detail::risk_probability(*model_, window_ids()) >= model_->threshold;
+            if (!model_may_speak) return best;
         }
+        auto together = detail::analyse_matched(*lex_, t, s->hits, with_matches);
+        if (detail::risk_model_may_raise(model_.get(), t.toks.size(), together))
+            detail::raise_by_risk_model(*model_, window_ids(), together);
         detail::fold_window(best, std::move(together), repaired);
     } catch (...) {
         if (best.lvl < level::high) return detail::fail_high("engine_error");

@@ -2,6 +2,7 @@
 // (engine::assess_send(texts)) it replaces: the same assessment, field by field, for every item of the
 // evaluation sets and for sliding windows built from them (sends split mid-word and mid-character,
 // more than ten sends, sends that age out).
+#include "server/triage/detail.hpp"
 #include "server/triage/triage.hpp"
 #include "tests/unit/triage/fixture.hpp"
 
@@ -9,6 +10,7 @@
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -263,6 +265,45 @@ TEST(TriageSendWindow, MemoryIsSmallAndFreed) {
     w.clear();
     EXPECT_EQ(w.size(), 0u);
     EXPECT_EQ(w.memory_bytes(), 0u);
+}
+
+// engine::assess_send(window) skips reading the window together when level_bound says it cannot
+// beat the newest send's own verdict; the bound must hold for the rules as they are. Every set's
+// sends, in sliding windows of one to ten sends: the rules never judge a window above its bound.
+TEST(TriageLevelBound, TheRulesNeverJudgeAWindowAboveItsBound) {
+    const auto lex = detail::load_lexicon_blocking(TAMSU_DEFAULT_LEXICON_DIR);
+    std::vector<std::string> sends;
+    for (const auto& f : std::filesystem::directory_iterator(TAMSU_TRIAGE_SETS)) {
+        if (f.path().extension() != ".tsv") continue;
+        std::ifstream in(f.path());
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.empty() || line[0] == '#' || line.starts_with("id\t")) continue;
+            for (auto& send : split_sends(line.substr(line.rfind('\t') + 1))) sends.push_back(std::move(send));
+        }
+    }
+    ASSERT_GT(sends.size(), 5000u);
+    detail::tokens t;
+    std::vector<detail::hit> hits;
+    std::size_t bounded = 0, tight = 0;
+    for (std::size_t i = 0; i < sends.size(); ++i) {
+        t.clear();
+        const std::size_t k = 1 + i % 10;
+        std::vector<std::string> window;
+        for (std::size_t j = 0; j < k && i + j < sends.size(); ++j) {
+            window.push_back(sends[i + j]);
+            detail::tokenize_repairing(*lex, sends[i + j], static_cast<std::uint32_t>(j), t);
+        }
+        detail::match_all(*lex, t, hits);
+        const auto bound = detail::level_bound(*lex, hits);
+        const auto got = detail::analyse_matched(*lex, t, hits, false);
+        EXPECT_LE(static_cast<int>(got.lvl), static_cast<int>(bound)) << describe(window);
+        bounded += bound < level::critical;
+        tight += bound < level::critical && got.lvl == bound;
+    }
+    // The bound does leave most ordinary windows out, and is often exact there.
+    EXPECT_GT(bounded, sends.size() / 10);
+    EXPECT_GT(tight, bounded / 2);
 }
 
 }  // namespace
