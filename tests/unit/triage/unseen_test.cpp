@@ -173,5 +173,140 @@ TEST(TriageCantonese, ColloquialCharactersReadAsMandarin) {
     );
 }
 
+// fresh13 round (docs/triage.md): the families that batch showed missing, each in new phrasings and in
+// the three languages where it applies, with hard negatives. The lexicon's own answers (no risk model).
+
+// A friend's farewell and then a phone switched off or a call nobody picks up is the last step of a plan.
+TEST(TriageFresh13Silence, AFarewellThenAPhoneSwitchedOffIsCritical) {
+    expect_all(
+        {
+            {"bạn em nhắn \"cảm ơn mày vì tất cả, kiếp sau gặp lại\" rồi tắt máy, gọi mãi không được", level::critical},
+            {"ban em nhan \"kiep sau gap lai nhe\" xong tat may luon, goi ko duoc", level::critical},
+            {"my friend texted me \"see you in the next life\" and then her phone was switched off", level::critical},
+            {"朋友给我发了\"下辈子再见\"，然后就关机了", level::critical},
+            {"em tắt máy đi ngủ đây, mai nói tiếp nha", level::low},
+            {"my mom switched her phone off during the movie lol", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A man waiting outside the home or the gate for hours, with the student alone, is a stalker now; a
+// parent at the gate or a delivery is not.
+TEST(TriageFresh13Stalker, AStrangerWaitingOutsideWhileTheStudentIsAloneIsCritical) {
+    expect_all(
+        {
+            {"có một gã lạ đứng trước cổng nhà em từ sáng tới giờ, nhà em không ai", level::critical},
+            {"co 1 thg cha dung ngoai cong nha e tu chieu, nha e ko ai", level::critical},
+            {"some guy has been waiting outside my house for an hour and my parents won't be home until midnight",
+             level::critical},
+            {"有个陌生男人在我家楼下站了一晚上，家里没人", level::critical},
+            {"bố em đang đứng trước cổng đợi đón em", level::normal},
+            {"the delivery guy is waiting outside, brb", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// The rope already tied to a beam or a ceiling fan, and "only the chair left", is a plan under way.
+TEST(TriageFresh13Rope, TheRopeTiedAndOnlyTheChairLeftIsCritical) {
+    expect_all(
+        {
+            {"em buộc sẵn dây lên quạt trần rồi, chỉ cần bước lên ghế nữa thôi", level::critical},
+            {"e buoc san day len quat tran r, chi can buoc len ghe nua thoi", level::critical},
+            {"the rope is up, all i need to do is kick the chair", level::critical},
+            {"绳子挂好了，只差踢开凳子", level::critical},
+            {"em buộc dây lên cây để phơi quần áo", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "If anyone asks, it was nobody's fault" is what a note says; consoling a friend is not.
+TEST(TriageFresh13NobodysFault, IfAnyoneAsksItWasNobodysFaultIsANote) {
+    expect_all(
+        {
+            {"ok i'm better now. if anyone asks, it was nobody's fault. goodnight", level::critical},
+            {"nếu mọi người hỏi thì không phải lỗi của ai hết", level::critical},
+            {"neu moi nguoi hoi thi ko phai loi cua ai het", level::critical},
+            {"如果有人问起，不是任何人的错", level::critical},
+            {"it's not your fault you failed the test, don't beat yourself up", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Choosing the moment nobody is watching ("while everyone is in class") is a timing, and the class it
+// names is not the student's everyday event; going down from a high floor is a method.
+TEST(TriageFresh13Moment, WhileEveryoneIsInClassIsATimeNotAnErrand) {
+    expect_all(
+        {
+            {"我不是想不开，我只是想明白了。等大家午休的时候，我从宿舍六楼下去", level::critical},
+            {"mai trong lúc cả lớp đang học em sẽ lên sân thượng nhảy xuống", level::critical},
+            {"明天上课的时候记得带作业", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Someone who brought a weapon to school and says they will use it today is a threat to life now,
+// whoever the victim is; an errand with a fruit knife is not.
+TEST(TriageFresh13ArmedAtSchool, AWeaponAtSchoolAndAnAnnouncedAttackIsCritical) {
+    expect_all(
+        {
+            {"bạn cùng bàn em mang dao vào lớp, bảo chiều nay tan học sẽ đâm thằng kia", level::critical},
+            {"a boy in my class brought a gun to school and said he is going to shoot people after lunch",
+             level::critical},
+            {"我们班有人带了刀，扬言放学要砍死那个人", level::critical},
+            {"chiều nay tan học em đi mua dao gọt hoa quả cho mẹ", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// An attempt survived ("found me in time", `được cứu kịp`, 被救回来) is history, high, with or without a
+// suicide word; thoughts that come back sometimes keep it high, not low.
+TEST(TriageFresh13Survived, AnAttemptSurvivedIsHistoryAndHigh) {
+    expect_all(
+        {
+            {"hồi lớp 8 em uống thuốc nhưng được cứu kịp, giờ đôi khi vẫn nghĩ lại", level::high},
+            {"i overdosed in 9th grade but they found me in time. i still think about it sometimes", level::high},
+            {"初三的时候我割腕被救回来了，有时候还会想起", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Not existing, indifference to living, no point in being alive: passive ideation (high), even after
+// "not like die" or a denial with "just".
+TEST(TriageFresh13NotExisting, WishingNotToExistIsPassiveIdeation) {
+    expect_all(
+        {
+            {"i dont want to die or anything, i just wish i could stop existing for a while", level::high},
+            {"i just dont see the point in living anymore", level::high},
+            {"em không muốn chết đâu, chỉ là chết cũng chẳng sao", level::high},
+            {"e chang quan tam chuyen song chet nua", level::high},
+            {"我不是想死，只是觉得消失了会好一点", level::high},
+            {"活着还是死都无所谓了", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// An abuser who is away today is violence without present danger (high, rule time_inside_resolution);
+// the time word names his absence. An abuser at home now, or coming back tonight, stays critical.
+TEST(TriageFresh13AbuserAway, AnAbuserAwayTodayIsHighAndBackTonightIsCritical) {
+    expect_all(
+        {
+            {"bố em hay đánh em lúc say, hôm nay bố đi công tác rồi", level::high},
+            {"my dad punches me when he's angry. he's away on a business trip this week", level::high},
+            {"爸爸经常打我，这几天他去外地出差了", level::high},
+            {"my dad punches me when he's angry and he's home right now", level::critical},
+            {"爸爸经常打我，他今晚回来", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
