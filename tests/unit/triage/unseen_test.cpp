@@ -308,5 +308,64 @@ TEST(TriageFresh13AbuserAway, AnAbuserAwayTodayIsHighAndBackTonightIsCritical) {
     );
 }
 
+// Bullying by edited photos, private group chats and polls about the student is high in every language.
+TEST(TriageFresh13Bullying, EditedPhotosPollsAndPrivateGroupsAreBullying) {
+    expect_all(
+        {
+            {"tụi nó ghép mặt em vào ảnh con khỉ rồi đăng lên nhóm lớp", level::high},
+            {"tui no lap group rieng de chui e, ca lop vao cmt", level::high},
+            {"someone made a poll \"fattest girl in 8th grade\" and put my name in it", level::high},
+            {"they photoshopped my face onto a pig and sent it to everyone", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Algospeak weighs as the word it hides: thinking about "sewer slide" is ideation (high), and a
+// preparation beside it makes it critical. A wished accident with its day inside the wish is passive
+// ideation (high), not a plan for that day.
+TEST(TriageFresh13Algospeak, AlgospeakIsIdeationAndAWishedAccidentIsNoPlan) {
+    expect_all(
+        {
+            {"ive been thinking about sewer slide lately but i have no plan", level::high},
+            {"ive been thinking about sewer slide and i already bought the stuff", level::critical},
+            {"i finally bought the stuff for my science project", level::normal},
+            {"要是哪天出车祸就好了，就不用上学了", level::high},
+            {"giá mà mai em bị xe tông, khỏi phải đi học nữa", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives of this round: counselling (`tư vấn`, typed without diacritics it is `tự vẫn`), being
+// dumped (`đá em`), a parent's exam threat with laughter, a message "sent out", a denied threat, a
+// hypothetical friend in a class question.
+TEST(TriageFresh13FalseFriends, CounsellingBreakUpsExamThreatsAndClassQuestionsAreNotRisk) {
+    expect_all(
+        {
+            {"tong dai co tu van mien phi ko a", level::low},
+            {"tổng đài có tư vấn cho học sinh miễn phí không ạ", level::low},
+            {"ny đá em rồi, buồn ghê", level::normal},
+            {"考砸了，我爸看到成绩肯定打死我哈哈", level::normal},
+            {"电脑死机了，作业发出去没有？", level::low},
+            {"my ex posted my nudes but nobody is threatening me", level::high},
+            {"for psychology class: how can you tell if a friend is suicidal?", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Purging after eating is an eating disorder (high).
+TEST(TriageFresh13Purging, ThrowingUpAfterEatingIsHigh) {
+    expect_all(
+        {
+            {"我一吃多就去抠喉咙", level::high},
+            {"ăn xong là em đi móc họng", level::high},
+            {"i make myself throw up after i eat", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
