@@ -367,5 +367,51 @@ TEST(TriageFresh13Purging, ThrowingUpAfterEatingIsHigh) {
     );
 }
 
+// Phrasings written after the families were in (a small blind check of them, then fixed as families):
+// the noun first (`dây em treo lên xà`), a parent as the one who will ask, a posted goodbye across its
+// quote, a stranger sitting in a car, staring at the window, an armed boy waiting at the school gate.
+TEST(TriageFresh13Stalker, OtherPhrasingsOfTheWatcherOutside) {
+    expect_all(
+        {
+            {"có người đàn ông lạ ngồi trên xe máy trước cửa nhà em mấy tiếng rồi, bố mẹ em đi làm chưa về", level::critical},
+            {"a creepy old man has been sitting in a car outside our apartment all evening and im by myself", level::critical},
+            {"楼下有个男的一直盯着我家窗户，已经两个小时了，我一个人在家", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh13Rope, TheNounFirstAndTheParentWhoWillAsk) {
+    expect_all(
+        {
+            {"dây em treo lên xà rồi, giờ chỉ cần đạp ghế", level::critical},
+            {"if my mom asks, tell her it wasn't her fault. bye", level::critical},
+            {"my cousin posted \"sorry everyone, goodbye\" and now her phone goes straight to voicemail", level::critical},
+            {"i wrote letters to my family, goodbye everyone", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh13ArmedAtSchool, AnArmedBoyWaitingAtTheGate) {
+    expect_all(
+        {
+            {"thằng lớp bên cầm dao đứng ở cổng trường, bảo đợi thằng kia ra là đâm", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "Now I sometimes still think of it" after a survived attempt is a memory, not a time for a plan.
+TEST(TriageFresh13Survived, PulledOutOfTheRiverAndAMemoryNow) {
+    expect_all(
+        {
+            {"năm ngoái em nhảy sông nhưng được người ta vớt lên, giờ thỉnh thoảng vẫn mơ thấy", level::high},
+            {"去年我吃了一瓶药被送去洗胃，现在偶尔还会想起来", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
