@@ -413,5 +413,37 @@ TEST(TriageFresh13Survived, PulledOutOfTheRiverAndAMemoryNow) {
     );
 }
 
+// Families the untuned blind sets (fresh11, fresh12) still miss in the lexicon, in new phrasings: a count
+// of pills already swallowed (a dose of two is not), medicine stockpiled with the noun first, "tonight's
+// the night", "nobody is finding me in time", the last day of being a bother, a threat at the door
+// ("if I don't come down he'll come up").
+TEST(TriageFresh13Untuned, SwallowedCountsStockpilesAndTheNight) {
+    expect_all(
+        {
+            {"em nuốt 25 viên rồi, giờ chóng mặt quá", level::critical},
+            {"e uong 20 vien panadol, h buon ngu lam", level::critical},
+            {"我刚刚吞了三十颗安眠药", level::critical},
+            {"thuốc ngủ em tích đủ rồi, em chán sống lắm", level::critical},
+            {"tonight's the night, i can't do this anymore", level::critical},
+            {"i tried last year. this time nobody is finding me in time, i don't want to live", level::critical},
+            {"ngày mai là ngày cuối cùng em làm phiền mọi người, cảm ơn và tạm biệt", level::critical},
+            {"em uống 2 viên thuốc hạ sốt rồi, đỡ sốt rồi", level::normal},
+            {"tonight's the night of the school dance!!", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh13Untuned, AThreatAtTheDoorIfIDontComeDown) {
+    expect_all(
+        {
+            {"nó nhắn nếu em không xuống thì nó lên phá cửa, nó đang đứng dưới nhà", level::critical},
+            {"my ex is downstairs and says if i don't come down he'll break the door", level::critical},
+            {"前男友在楼下，说带了刀，我不下去他就冲上来", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
