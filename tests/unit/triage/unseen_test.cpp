@@ -350,6 +350,8 @@ TEST(TriageFresh13FalseFriends, CounsellingBreakUpsExamThreatsAndClassQuestionsA
             {"电脑死机了，作业发出去没有？", level::low},
             {"my ex posted my nudes but nobody is threatening me", level::high},
             {"for psychology class: how can you tell if a friend is suicidal?", level::low},
+            {"我吃了两片退烧药，好多了", level::low},
+            {"我吞了一整瓶安眠药", level::critical},
         },
         test::lexicon_only_engine()
     );
