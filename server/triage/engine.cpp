@@ -129,6 +129,7 @@ public:
         message_frames();
         modifiers();
         resolved_history();
+        time_inside_resolution();
         everyday_time();
         routine_acts();
         return decide();
@@ -658,14 +659,32 @@ private:
         }
     }
 
-    // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan.
+    // fresh13 round: a time or present-danger word inside a `resolved` cue says when the trouble stopped,
+    // not that danger is now: "he's not home rn, on a work trip" / `今天他去外地上班了` / `hôm nay bố đi công tác`
+    // beside a beating is high (violence, not now), as the rubric labels an abuser who is away. A time word
+    // outside the cue ("…, but he's back tonight") still counts.
+    void time_inside_resolution() {
+        if (!(flags_seen_ & f_resolved)) return;
+        for (std::size_t i = 0; i < n_; ++i) {
+            const auto c = orig(i);
+            if (!fx_[i].alive || fx_[i].weight == 0) continue;
+            if (c != sig::O && !(c == sig::P && (flags(i) & f_time))) continue;
+            if (!any_covering(i, [&](std::size_t r) { return orig(r) == sig::MIN && (flags(r) & f_resolved); })) continue;
+            fx_[i].weight = 0;
+            rule("time_inside_resolution");
+        }
+    }
+
+    // §3.1: a time word attached to an everyday event (mai thi, tomorrow's test) is not a plan. A grave
+    // threat in the clause keeps it (fresh13 round: "brought a knife, says he'll stab him after school").
     void everyday_time() {
         for (std::size_t i = 0; i < n_; ++i) {
             if (!fx_[i].alive || orig(i) != sig::P || !(flags(i) & f_time) || fx_[i].weight == 0) continue;
             const auto cl = clause(i);
             const bool everyday = any_in_clause(cl, [&](std::size_t j) { return (flags(j) & f_everyday) != 0; });
             const bool risk = any_in_clause(cl, [&](std::size_t j) {
-                return fx_[j].weight > 0 && in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH);
+                return fx_[j].weight > 0 && (in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH) ||
+                                             (fx_[j].cls == sig::T && (flags(j) & f_grave)));
             });
             if (everyday && !risk) {
                 fx_[i].weight = 0;

@@ -173,5 +173,279 @@ TEST(TriageCantonese, ColloquialCharactersReadAsMandarin) {
     );
 }
 
+// fresh13 round (docs/triage.md): the families that batch showed missing, each in new phrasings and in
+// the three languages where it applies, with hard negatives. The lexicon's own answers (no risk model).
+
+// A friend's farewell and then a phone switched off or a call nobody picks up is the last step of a plan.
+TEST(TriageFresh13Silence, AFarewellThenAPhoneSwitchedOffIsCritical) {
+    expect_all(
+        {
+            {"bạn em nhắn \"cảm ơn mày vì tất cả, kiếp sau gặp lại\" rồi tắt máy, gọi mãi không được", level::critical},
+            {"ban em nhan \"kiep sau gap lai nhe\" xong tat may luon, goi ko duoc", level::critical},
+            {"my friend texted me \"see you in the next life\" and then her phone was switched off", level::critical},
+            {"朋友给我发了\"下辈子再见\"，然后就关机了", level::critical},
+            {"em tắt máy đi ngủ đây, mai nói tiếp nha", level::low},
+            {"my mom switched her phone off during the movie lol", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A man waiting outside the home or the gate for hours, with the student alone, is a stalker now; a
+// parent at the gate or a delivery is not.
+TEST(TriageFresh13Stalker, AStrangerWaitingOutsideWhileTheStudentIsAloneIsCritical) {
+    expect_all(
+        {
+            {"có một gã lạ đứng trước cổng nhà em từ sáng tới giờ, nhà em không ai", level::critical},
+            {"co 1 thg cha dung ngoai cong nha e tu chieu, nha e ko ai", level::critical},
+            {"some guy has been waiting outside my house for an hour and my parents won't be home until midnight",
+             level::critical},
+            {"有个陌生男人在我家楼下站了一晚上，家里没人", level::critical},
+            {"bố em đang đứng trước cổng đợi đón em", level::normal},
+            {"the delivery guy is waiting outside, brb", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// The rope already tied to a beam or a ceiling fan, and "only the chair left", is a plan under way.
+TEST(TriageFresh13Rope, TheRopeTiedAndOnlyTheChairLeftIsCritical) {
+    expect_all(
+        {
+            {"em buộc sẵn dây lên quạt trần rồi, chỉ cần bước lên ghế nữa thôi", level::critical},
+            {"e buoc san day len quat tran r, chi can buoc len ghe nua thoi", level::critical},
+            {"the rope is up, all i need to do is kick the chair", level::critical},
+            {"绳子挂好了，只差踢开凳子", level::critical},
+            {"em buộc dây lên cây để phơi quần áo", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "If anyone asks, it was nobody's fault" is what a note says; consoling a friend is not.
+TEST(TriageFresh13NobodysFault, IfAnyoneAsksItWasNobodysFaultIsANote) {
+    expect_all(
+        {
+            {"ok i'm better now. if anyone asks, it was nobody's fault. goodnight", level::critical},
+            {"nếu mọi người hỏi thì không phải lỗi của ai hết", level::critical},
+            {"neu moi nguoi hoi thi ko phai loi cua ai het", level::critical},
+            {"如果有人问起，不是任何人的错", level::critical},
+            {"it's not your fault you failed the test, don't beat yourself up", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Choosing the moment nobody is watching ("while everyone is in class") is a timing, and the class it
+// names is not the student's everyday event; going down from a high floor is a method.
+TEST(TriageFresh13Moment, WhileEveryoneIsInClassIsATimeNotAnErrand) {
+    expect_all(
+        {
+            {"我不是想不开，我只是想明白了。等大家午休的时候，我从宿舍六楼下去", level::critical},
+            {"mai trong lúc cả lớp đang học em sẽ lên sân thượng nhảy xuống", level::critical},
+            {"明天上课的时候记得带作业", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Someone who brought a weapon to school and says they will use it today is a threat to life now,
+// whoever the victim is; an errand with a fruit knife is not.
+TEST(TriageFresh13ArmedAtSchool, AWeaponAtSchoolAndAnAnnouncedAttackIsCritical) {
+    expect_all(
+        {
+            {"bạn cùng bàn em mang dao vào lớp, bảo chiều nay tan học sẽ đâm thằng kia", level::critical},
+            {"a boy in my class brought a gun to school and said he is going to shoot people after lunch",
+             level::critical},
+            {"我们班有人带了刀，扬言放学要砍死那个人", level::critical},
+            {"chiều nay tan học em đi mua dao gọt hoa quả cho mẹ", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// An attempt survived ("found me in time", `được cứu kịp`, 被救回来) is history, high, with or without a
+// suicide word; thoughts that come back sometimes keep it high, not low.
+TEST(TriageFresh13Survived, AnAttemptSurvivedIsHistoryAndHigh) {
+    expect_all(
+        {
+            {"hồi lớp 8 em uống thuốc nhưng được cứu kịp, giờ đôi khi vẫn nghĩ lại", level::high},
+            {"i overdosed in 9th grade but they found me in time. i still think about it sometimes", level::high},
+            {"初三的时候我割腕被救回来了，有时候还会想起", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Not existing, indifference to living, no point in being alive: passive ideation (high), even after
+// "not like die" or a denial with "just".
+TEST(TriageFresh13NotExisting, WishingNotToExistIsPassiveIdeation) {
+    expect_all(
+        {
+            {"i dont want to die or anything, i just wish i could stop existing for a while", level::high},
+            {"i just dont see the point in living anymore", level::high},
+            {"em không muốn chết đâu, chỉ là chết cũng chẳng sao", level::high},
+            {"e chang quan tam chuyen song chet nua", level::high},
+            {"我不是想死，只是觉得消失了会好一点", level::high},
+            {"活着还是死都无所谓了", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// An abuser who is away today is violence without present danger (high, rule time_inside_resolution);
+// the time word names his absence. An abuser at home now, or coming back tonight, stays critical.
+TEST(TriageFresh13AbuserAway, AnAbuserAwayTodayIsHighAndBackTonightIsCritical) {
+    expect_all(
+        {
+            {"bố em hay đánh em lúc say, hôm nay bố đi công tác rồi", level::high},
+            {"my dad punches me when he's angry. he's away on a business trip this week", level::high},
+            {"爸爸经常打我，这几天他去外地出差了", level::high},
+            {"my dad punches me when he's angry and he's home right now", level::critical},
+            {"爸爸经常打我，他今晚回来", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Bullying by edited photos, private group chats and polls about the student is high in every language.
+TEST(TriageFresh13Bullying, EditedPhotosPollsAndPrivateGroupsAreBullying) {
+    expect_all(
+        {
+            {"tụi nó ghép mặt em vào ảnh con khỉ rồi đăng lên nhóm lớp", level::high},
+            {"tui no lap group rieng de chui e, ca lop vao cmt", level::high},
+            {"someone made a poll \"fattest girl in 8th grade\" and put my name in it", level::high},
+            {"they photoshopped my face onto a pig and sent it to everyone", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Algospeak weighs as the word it hides: thinking about "sewer slide" is ideation (high), and a
+// preparation beside it makes it critical. A wished accident with its day inside the wish is passive
+// ideation (high), not a plan for that day.
+TEST(TriageFresh13Algospeak, AlgospeakIsIdeationAndAWishedAccidentIsNoPlan) {
+    expect_all(
+        {
+            {"ive been thinking about sewer slide lately but i have no plan", level::high},
+            {"ive been thinking about sewer slide and i already bought the stuff", level::critical},
+            {"i finally bought the stuff for my science project", level::normal},
+            {"要是哪天出车祸就好了，就不用上学了", level::high},
+            {"giá mà mai em bị xe tông, khỏi phải đi học nữa", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives of this round: counselling (`tư vấn`, typed without diacritics it is `tự vẫn`), being
+// dumped (`đá em`), a parent's exam threat with laughter, a message "sent out", a denied threat, a
+// hypothetical friend in a class question.
+TEST(TriageFresh13FalseFriends, CounsellingBreakUpsExamThreatsAndClassQuestionsAreNotRisk) {
+    expect_all(
+        {
+            {"tong dai co tu van mien phi ko a", level::low},
+            {"tổng đài có tư vấn cho học sinh miễn phí không ạ", level::low},
+            {"ny đá em rồi, buồn ghê", level::normal},
+            {"考砸了，我爸看到成绩肯定打死我哈哈", level::normal},
+            {"电脑死机了，作业发出去没有？", level::low},
+            {"my ex posted my nudes but nobody is threatening me", level::high},
+            {"for psychology class: how can you tell if a friend is suicidal?", level::low},
+            {"我吃了两片退烧药，好多了", level::low},
+            {"我吞了一整瓶安眠药", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Purging after eating is an eating disorder (high).
+TEST(TriageFresh13Purging, ThrowingUpAfterEatingIsHigh) {
+    expect_all(
+        {
+            {"我一吃多就去抠喉咙", level::high},
+            {"ăn xong là em đi móc họng", level::high},
+            {"i make myself throw up after i eat", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Phrasings written after the families were in (a small blind check of them, then fixed as families):
+// the noun first (`dây em treo lên xà`), a parent as the one who will ask, a posted goodbye across its
+// quote, a stranger sitting in a car, staring at the window, an armed boy waiting at the school gate.
+TEST(TriageFresh13Stalker, OtherPhrasingsOfTheWatcherOutside) {
+    expect_all(
+        {
+            {"có người đàn ông lạ ngồi trên xe máy trước cửa nhà em mấy tiếng rồi, bố mẹ em đi làm chưa về", level::critical},
+            {"a creepy old man has been sitting in a car outside our apartment all evening and im by myself", level::critical},
+            {"楼下有个男的一直盯着我家窗户，已经两个小时了，我一个人在家", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh13Rope, TheNounFirstAndTheParentWhoWillAsk) {
+    expect_all(
+        {
+            {"dây em treo lên xà rồi, giờ chỉ cần đạp ghế", level::critical},
+            {"if my mom asks, tell her it wasn't her fault. bye", level::critical},
+            {"my cousin posted \"sorry everyone, goodbye\" and now her phone goes straight to voicemail", level::critical},
+            {"i wrote letters to my family, goodbye everyone", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh13ArmedAtSchool, AnArmedBoyWaitingAtTheGate) {
+    expect_all(
+        {
+            {"thằng lớp bên cầm dao đứng ở cổng trường, bảo đợi thằng kia ra là đâm", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "Now I sometimes still think of it" after a survived attempt is a memory, not a time for a plan.
+TEST(TriageFresh13Survived, PulledOutOfTheRiverAndAMemoryNow) {
+    expect_all(
+        {
+            {"năm ngoái em nhảy sông nhưng được người ta vớt lên, giờ thỉnh thoảng vẫn mơ thấy", level::high},
+            {"去年我吃了一瓶药被送去洗胃，现在偶尔还会想起来", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Families the untuned blind sets (fresh11, fresh12) still miss in the lexicon, in new phrasings: a count
+// of pills already swallowed (a dose of two is not), medicine stockpiled with the noun first, "tonight's
+// the night", "nobody is finding me in time", the last day of being a bother, a threat at the door
+// ("if I don't come down he'll come up").
+TEST(TriageFresh13Untuned, SwallowedCountsStockpilesAndTheNight) {
+    expect_all(
+        {
+            {"em nuốt 25 viên rồi, giờ chóng mặt quá", level::critical},
+            {"e uong 20 vien panadol, h buon ngu lam", level::critical},
+            {"我刚刚吞了三十颗安眠药", level::critical},
+            {"thuốc ngủ em tích đủ rồi, em chán sống lắm", level::critical},
+            {"tonight's the night, i can't do this anymore", level::critical},
+            {"i tried last year. this time nobody is finding me in time, i don't want to live", level::critical},
+            {"ngày mai là ngày cuối cùng em làm phiền mọi người, cảm ơn và tạm biệt", level::critical},
+            {"em uống 2 viên thuốc hạ sốt rồi, đỡ sốt rồi", level::normal},
+            {"tonight's the night of the school dance!!", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh13Untuned, AThreatAtTheDoorIfIDontComeDown) {
+    expect_all(
+        {
+            {"nó nhắn nếu em không xuống thì nó lên phá cửa, nó đang đứng dưới nhà", level::critical},
+            {"my ex is downstairs and says if i don't come down he'll break the door", level::critical},
+            {"前男友在楼下，说带了刀，我不下去他就冲上来", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
