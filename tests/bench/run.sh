@@ -83,6 +83,16 @@ stop_server() {
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# Waits (at most 40 s) until a second passes in which VmRSS falls by less than 1 %.
+settle_rss() {
+    local a b
+    for _ in $(seq 40); do
+        a=$(rss_kb "$1")
+        sleep 1
+        b=$(rss_kb "$1")
+        (( a - b < a / 100 )) && return 0
+    done
+}
 
 # metric NAME FILE: the value of one unlabelled Prometheus sample (0 if absent).
 metric() { awk -v n="$1" '$1 == n { v = $2 } END { print (v == "" ? 0 : v) }' "$2"; }
@@ -115,6 +125,9 @@ idle_kb() {
     start_server "$name" "$@"
     local pid=$server_pid
     sleep 1
+    # tamsu's allocator (jemalloc) hands the lexicon loader's freed pages back over some seconds:
+    # measure from the settled size, not from the start-up peak.
+    settle_rss "$pid"
     local before after
     before=$(rss_kb "$pid")
     "$loadgen" --mode "$mode" --port "$server_port" --idle "$idle" --hold 120 >"$tmp/$name.idle" \
