@@ -219,8 +219,12 @@ bool risk_model_may_raise(const risk_model* model, std::size_t token_count, cons
     return true;
 }
 
+bool risk_model_says_critical(const risk_model& model, std::span<const std::uint32_t> features) {
+    return risk_probability(model, features) >= model.threshold;
+}
+
 void raise_by_risk_model(const risk_model& model, std::span<const std::uint32_t> features, assessment& a) {
-    if (risk_probability(model, features) < model.threshold) return;
+    if (!risk_model_says_critical(model, features)) return;
     a.lvl = level::critical;
     a.rules.push_back("risk_model");
 }

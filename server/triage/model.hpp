@@ -72,5 +72,7 @@ float risk_probability(const risk_model& model, std::span<const std::uint32_t> f
 void apply_risk_model(const risk_model* model, const tokens& t, assessment& a);
 bool risk_model_may_raise(const risk_model* model, std::size_t token_count, const assessment& a);
 void raise_by_risk_model(const risk_model& model, std::span<const std::uint32_t> features, assessment& a);
+// Whether the model's probability over `features` reaches its threshold (what raise_by_risk_model acts on).
+bool risk_model_says_critical(const risk_model& model, std::span<const std::uint32_t> features);
 
 }  // namespace tamsu::triage::detail

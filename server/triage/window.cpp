@@ -23,6 +23,7 @@
 #include "server/triage/normalize.hpp"
 
 #include <algorithm>
+#include <span>
 
 namespace tamsu::triage {
 
@@ -87,6 +88,20 @@ void append_send(const tokens& own, std::uint32_t msg, tokens& t) {
     t.text += own.text;
 }
 
+// What append_send added for the sends before `toks`, taken off: their form and text offsets, the
+// clause they ended on and their count. `toks` then read as the tokens of the sends after them would
+// alone (their first token with nothing before it).
+void take_off_earlier(std::span<detail::token> toks, std::uint32_t forms, std::uint32_t bytes, std::uint32_t clause,
+                      std::uint32_t sends) {
+    for (auto& tok : toks) {
+        tok.form_begin -= forms;
+        tok.text_begin -= bytes;
+        tok.clause -= clause;
+        tok.msg -= sends;
+    }
+    if (!toks.empty()) toks.front().brk = detail::no_boundary;
+}
+
 // Tokenises the last send of `s`, adds the matches that end in it and keeps its model features.
 void read_newest(const detail::lexicon& lex, const detail::risk_model* model, window_state& s) {
     auto& send = s.sends.back();
@@ -100,10 +115,7 @@ void read_newest(const detail::lexicon& lex, const detail::risk_model* model, wi
         // growing the kept vector took several and held up to twice the bytes.
         thread_local detail::send_features scratch;
         detail::risk_features(one, model->bits, scratch);
-        send.features.ids.assign(scratch.ids.begin(), scratch.ids.end());
-        send.features.first = scratch.first;
-        send.features.last = scratch.last;
-        send.features.empty = scratch.empty;
+        send.features = scratch;
     }
 
     auto& t = s.joined;
@@ -136,13 +148,7 @@ void drop_oldest(window_state& s, std::size_t k) {
     auto& t = s.joined;
     const std::uint32_t clause = toks == 0 ? 0 : t.toks[toks - 1].clause;
     t.toks.erase(t.toks.begin(), t.toks.begin() + toks);
-    for (auto& tok : t.toks) {
-        tok.form_begin -= forms;
-        tok.text_begin -= bytes;
-        tok.clause -= clause;
-        tok.msg -= static_cast<std::uint32_t>(k);
-    }
-    if (!t.toks.empty()) t.toks.front().brk = detail::no_boundary;  // first of the tokens now
+    take_off_earlier(t.toks, forms, bytes, clause, static_cast<std::uint32_t>(k));
     t.forms.erase(t.forms.begin(), t.forms.begin() + forms);
     t.text.erase(0, bytes);
     s.sends.erase(s.sends.begin(), s.sends.begin() + static_cast<std::ptrdiff_t>(k));
@@ -185,15 +191,8 @@ assessment assess_newest(const detail::lexicon& lex, const window_state& s, bool
     const auto bytes = static_cast<std::uint32_t>(t.text.size() - send.bytes);
     const std::uint32_t clause = ns == 0 ? 0 : t.toks[ns - 1].clause;
     own.clear();
-    for (std::size_t i = ns; i < t.toks.size(); ++i) {
-        auto tok = t.toks[i];
-        tok.form_begin -= forms;
-        tok.text_begin -= bytes;
-        tok.clause -= clause;
-        tok.msg = 0;
-        own.toks.push_back(tok);
-    }
-    if (!own.toks.empty()) own.toks.front().brk = detail::no_boundary;
+    own.toks.assign(t.toks.begin() + ns, t.toks.end());
+    take_off_earlier(own.toks, forms, bytes, clause, static_cast<std::uint32_t>(s.sends.size() - 1));
     own.forms.assign(t.forms.begin() + forms, t.forms.end());
     own.text.assign(t.text, bytes);
     own_hits.clear();
@@ -325,7 +324,7 @@ assessment engine::assess_send(const send_window& window, bool with_matches) con
         // of the server's triage, docs/performance.md §12).
         if (!repaired && detail::level_bound(*lex_, s->hits) <= best.lvl) {
             const bool model_may_speak = detail::risk_model_may_raise(model_.get(), t.toks.size(), assessment{}) &&
-                                         detail::risk_probability(*model_, window_ids()) >= model_->threshold;
+                                         detail::risk_model_says_critical(*model_, window_ids());
             if (!model_may_speak) return best;
         }
         auto together = detail::analyse_matched(*lex_, t, s->hits, with_matches);
