@@ -157,7 +157,7 @@ inline constexpr std::uint8_t gap_boundary(std::uint8_t key) { return static_cas
 
 struct phrase {
     std::uint32_t entry = 0;
-    std::vector<step> steps;
+    std::uint32_t first_step = 0, step_count = 0;  // in lexicon::phrase_steps (one array, not one per phrase)
 };
 
 // A token trie over stripped ids; gap steps are edges of their own. Matching walks it from each
@@ -180,8 +180,10 @@ struct lexicon {
     // The loader's structures, from which finish() builds the flat read-only copies below;
     // drop_loader_structures() then frees them (about 90 MB, two thirds of a loaded lexicon's memory).
     std::vector<phrase> phrases;
+    std::vector<step> phrase_steps;
+    std::span<const step> steps(const phrase& ph) const { return {phrase_steps.data() + ph.first_step, ph.step_count}; }
     std::vector<trie_node> nodes;  // nodes[0] is the root
-    std::unordered_map<std::uint64_t, std::uint32_t> edges;  // (node << 32 | sid) -> child
+    flat_u64_map edges;  // (node << 32 | sid) -> child
     vocab_map stripped_vocab;  // stripped token -> sid
     vocab_map accent_vocab;    // accent key (tone-placement free) -> aid
     std::unordered_map<std::string, std::vector<std::vector<std::string>>, string_hash, std::equal_to<>>

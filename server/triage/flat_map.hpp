@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tamsu::triage::detail {
@@ -111,6 +112,52 @@ private:
     };
     std::vector<slot> slots_;
     std::uint64_t mask_ = 0;
+};
+
+// uint64 -> uint32, growing, for the loader's trie edges (a million of them): the entries in one
+// array in insertion order and an open-addressing index over them, where a node-based map costs an
+// allocation per edge at load and a free per edge after. Iterates like a map of pairs.
+class flat_u64_map {
+public:
+    using value_type = std::pair<std::uint64_t, std::uint32_t>;
+    using const_iterator = std::vector<value_type>::const_iterator;
+
+    const_iterator begin() const { return items_.begin(); }
+    const_iterator end() const { return items_.end(); }
+    std::size_t size() const { return items_.size(); }
+    bool empty() const { return items_.empty(); }
+
+    const_iterator find(std::uint64_t k) const {
+        if (index_.empty()) return end();
+        for (auto i = mix64(k) & mask_; index_[i] != 0; i = (i + 1) & mask_)
+            if (items_[index_[i] - 1].first == k) return items_.begin() + (index_[i] - 1);
+        return end();
+    }
+
+    std::pair<const_iterator, bool> try_emplace(std::uint64_t k, std::uint32_t v) {
+        if ((items_.size() + 1) * 2 > index_.size()) grow();
+        auto i = mix64(k) & mask_;
+        for (; index_[i] != 0; i = (i + 1) & mask_)
+            if (items_[index_[i] - 1].first == k) return {items_.begin() + (index_[i] - 1), false};
+        items_.emplace_back(k, v);
+        index_[i] = static_cast<std::uint32_t>(items_.size());
+        return {items_.end() - 1, true};
+    }
+
+private:
+    std::vector<value_type> items_;
+    std::vector<std::uint32_t> index_;  // position in items_ + 1; 0 = empty slot
+    std::uint64_t mask_ = 0;
+
+    void grow() {
+        index_.assign(index_.empty() ? 1024 : index_.size() * 2, 0);
+        mask_ = index_.size() - 1;
+        for (std::size_t p = 0; p < items_.size(); ++p) {
+            auto i = mix64(items_[p].first) & mask_;
+            while (index_[i] != 0) i = (i + 1) & mask_;
+            index_[i] = static_cast<std::uint32_t>(p + 1);
+        }
+    }
 };
 
 }  // namespace tamsu::triage::detail

@@ -43,15 +43,36 @@ bool typo_class(sig c) {
 constexpr std::size_t max_expansions = 16384;  // a pattern that expands further is almost surely a typo
 constexpr std::size_t max_steps = 24;         // keeps the matcher's walk bounded
 
+// One item of a phrase: a word (its stripped and accent ids, interned when the pattern is read), a gap,
+// <num>, or punctuation written in the pattern (no word, only `brk`).
 struct pitem {
-    std::string stripped;
-    std::string accent;
+    enum class kind : std::uint8_t { word, gap, num, boundary };
+    kind k = kind::word;
     std::uint8_t gap = 0;
-    bool num = false;
     std::uint8_t brk = no_boundary;  // punctuation written after this item (step::brk)
+    std::uint32_t sid = unknown_id;
+    std::uint32_t aid = unknown_id;
 };
-using expansion = std::vector<pitem>;
-using expansions = std::vector<expansion>;
+
+// A pattern read into its structure: a sequence of parts, each either fixed items or a choice
+// between sequences. Its phrases are enumerated from it one at a time (expand()) instead of built as
+// lists of lists: a pattern of a few alternations expands into thousands of phrases, which share most
+// of their items.
+struct pseq;
+struct ppart {
+    std::vector<pitem> items;   // when alts is empty
+    std::vector<pseq> alts;     // a choice, in the written order
+    bool none_first = false;    // '[a|b]': the empty choice comes before the others
+    bool none_last = false;     // '(a|b)?': after them
+};
+struct pseq {
+    std::vector<ppart> parts;
+};
+
+std::uint32_t intern(vocab_map& v, const std::string& s) {
+    auto [it, inserted] = v.try_emplace(s, static_cast<std::uint32_t>(v.size() + 2));
+    return it->second;
+}
 
 [[noreturn]] void fail(const std::string& where, const std::string& why) { throw lexicon_error(where + ": " + why); }
 
@@ -74,67 +95,123 @@ std::vector<std::string> split_tabs(const std::string& line) {
     return cols;
 }
 
+// How many phrases a sequence expands to, saturating just above max_expansions.
+std::size_t phrase_count(const pseq& s) {
+    std::size_t n = 1;
+    for (const auto& part : s.parts) {
+        if (part.alts.empty()) continue;
+        std::size_t m = part.none_first || part.none_last ? 1 : 0;
+        for (const auto& a : part.alts) m = std::min(m + phrase_count(a), max_expansions + 1);
+        n = std::min(n * m, max_expansions + 1);
+    }
+    return n;
+}
+
+// The sequence expands to exactly one phrase with no item at all.
+bool empty_sequence(const pseq& s) {
+    return std::all_of(s.parts.begin(), s.parts.end(), [](const ppart& p) { return p.alts.empty() && p.items.empty(); });
+}
+
+// Calls emit(items) for every phrase of `s`, in the order of the written choices with the earlier
+// choices varying slowest; `items` holds the phrase while emit runs.
+class expander {
+public:
+    template <class F>
+    static void expand(const pseq& s, std::vector<pitem>& items, F&& emit) {
+        items.clear();
+        walk(s, 0, nullptr, items, emit);
+    }
+
+private:
+    struct rest {  // what follows the choice being expanded
+        const pseq* seq;
+        std::size_t part;
+        const rest* next;
+    };
+
+    template <class F>
+    static void walk(const pseq& s, std::size_t part, const rest* next, std::vector<pitem>& items, F& emit) {
+        if (part == s.parts.size()) {
+            if (next != nullptr) return walk(*next->seq, next->part, next->next, items, emit);
+            return emit(items);
+        }
+        const auto& p = s.parts[part];
+        if (p.alts.empty()) {
+            const auto size = items.size();
+            items.insert(items.end(), p.items.begin(), p.items.end());
+            walk(s, part + 1, next, items, emit);
+            items.resize(size);
+            return;
+        }
+        if (p.none_first) walk(s, part + 1, next, items, emit);
+        const rest after{&s, part + 1, next};
+        for (const auto& a : p.alts) walk(a, 0, &after, items, emit);
+        if (p.none_last) walk(s, part + 1, next, items, emit);
+    }
+};
+
 class pattern_parser {
 public:
-    pattern_parser(const lexicon& lex, std::string where, std::string_view text)
-        : lex_(lex), where_(std::move(where)), s_(text) {}
+    pattern_parser(lexicon& lex, std::string where, std::string_view text) : lex_(lex), where_(std::move(where)), s_(text) {}
 
-    expansions parse() {
+    pseq parse() {
         auto out = parse_seq('\0');
         if (i_ != s_.size()) fail(where_, "unexpected '" + std::string(1, s_[i_]) + "' in pattern");
+        if (phrase_count(out) > max_expansions)
+            fail(where_, "pattern expands to more than " + std::to_string(max_expansions) + " phrases");
         return out;
     }
 
 private:
-    const lexicon& lex_;
+    lexicon& lex_;
     std::string where_;
     std::string_view s_;
     std::size_t i_ = 0;
+    std::string acc_, str_;
 
     static bool special(char c) {
         return c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == '|' || c == '~' || c == '<' || c == '?';
     }
 
-    expansions product(const expansions& a, const expansions& b) {
-        expansions out;
-        if (a.size() * b.size() > max_expansions)
-            fail(where_, "pattern expands to more than " + std::to_string(max_expansions) + " phrases");
-        for (const auto& x : a)
-            for (const auto& y : b) {
-                auto z = x;
-                z.insert(z.end(), y.begin(), y.end());
-                out.push_back(std::move(z));
-            }
-        return out;
-    }
-
     // The words of a literal, and the clause punctuation written before, between or after them as
     // boundary items (no word, only `brk`): insert() hands each to the step before it, so a phrase runs
     // across punctuation only where the pattern writes it, also in an optional group ("对不起[，]妈妈").
-    expansions literal(std::string_view text) {
+    void literal(std::string_view text, std::vector<pitem>& out) {
         raw_tokens raw;
         // A sentinel word after the text shows punctuation at its end ("goodbye," before an alternation).
         split_raw(&lex_, std::string(text) + " x", 0, raw);
-        expansion e;
-        std::string acc, str;
         std::uint32_t clause = 0;
-        for (const auto& r : raw.toks) {
+        for (std::size_t i = 0; i < raw.toks.size(); ++i) {
+            const auto& r = raw.toks[i];
             if (r.kind == raw_kind::quote) continue;
             if (r.clause != clause) {
                 pitem b;
+                b.k = pitem::kind::boundary;
                 b.brk = r.clause - clause >= sentence_step ? sentence_boundary : clause_boundary;
-                e.push_back(b);
+                out.push_back(b);
                 clause = r.clause;
             }
-            accent_and_strip(raw.text(r), acc, str);
-            e.push_back(pitem{str, acc, 0, false});
+            if (i + 1 == raw.toks.size()) break;  // the sentinel
+            accent_and_strip(raw.text(r), acc_, str_);
+            pitem w;
+            if (str_.empty()) {  // nothing left to match: no step
+                w.k = pitem::kind::boundary;
+            } else {
+                w.sid = intern(lex_.stripped_vocab, str_);
+                w.aid = intern(lex_.accent_vocab, acc_);
+            }
+            out.push_back(w);
         }
-        e.pop_back();  // the sentinel
-        return {e};
     }
 
-    expansions parse_seq(char closing) {
-        expansions cur{expansion{}};
+    // Appends fixed items to the sequence, merging them with fixed items before.
+    static std::vector<pitem>& fixed(pseq& s) {
+        if (s.parts.empty() || !s.parts.back().alts.empty()) s.parts.emplace_back();
+        return s.parts.back().items;
+    }
+
+    pseq parse_seq(char closing) {
+        pseq cur;
         while (i_ < s_.size()) {
             const char c = s_[i_];
             if (c == ' ') {
@@ -145,12 +222,12 @@ private:
             } else if (c == '(' || c == '[') {
                 ++i_;
                 const char close = c == '(' ? ')' : ']';
-                expansions alts;
-                if (c == '[') alts.push_back({});
+                ppart choice;
+                choice.none_first = c == '[';
                 while (true) {
                     auto part = parse_seq(close);
-                    if (part.size() == 1 && part[0].empty()) fail(where_, "empty alternative in pattern");
-                    alts.insert(alts.end(), part.begin(), part.end());
+                    if (empty_sequence(part)) fail(where_, "empty alternative in pattern");
+                    choice.alts.push_back(std::move(part));
                     if (i_ >= s_.size()) fail(where_, std::string("missing '") + close + "' in pattern");
                     if (s_[i_] == '|') {
                         ++i_;
@@ -160,11 +237,11 @@ private:
                     ++i_;
                     if (i_ < s_.size() && s_[i_] == '?') {  // (a|b)? is the same as [a|b]
                         ++i_;
-                        if (c == '(') alts.push_back({});
+                        if (c == '(') choice.none_last = true;
                     }
                     break;
                 }
-                cur = product(cur, alts);
+                cur.parts.push_back(std::move(choice));
             } else if (c == '~') {
                 ++i_;
                 int n = 0;
@@ -172,13 +249,19 @@ private:
                 auto [p, ec] = std::from_chars(b, s_.data() + s_.size(), n);
                 if (ec != std::errc{} || n < 1 || n > 8) fail(where_, "a gap is written ~N with N from 1 to 8");
                 i_ += static_cast<std::size_t>(p - b);
-                cur = product(cur, {{pitem{{}, {}, static_cast<std::uint8_t>(n), false}}});
+                pitem g;
+                g.k = pitem::kind::gap;
+                g.gap = static_cast<std::uint8_t>(n);
+                fixed(cur).push_back(g);
             } else if (c == '?') {
                 fail(where_, "'?' must follow a closing parenthesis");
             } else if (c == '<') {
                 if (s_.substr(i_, 5) != "<num>") fail(where_, "unknown placeholder (only <num> exists)");
                 i_ += 5;
-                cur = product(cur, {{pitem{{}, {}, 0, true}}});
+                pitem n;
+                n.k = pitem::kind::num;
+                n.sid = number_id;
+                fixed(cur).push_back(n);
             } else {
                 // A backslash makes the next character literal: "\:\)\)" is the laughter emoticon.
                 std::string lit;
@@ -186,7 +269,7 @@ private:
                     if (s_[i_] == '\\' && i_ + 1 < s_.size()) ++i_;
                     lit.push_back(s_[i_++]);
                 }
-                cur = product(cur, literal(lit));
+                literal(lit, fixed(cur));
             }
         }
         if (closing != '\0') fail(where_, std::string("missing '") + closing + "' in pattern");
@@ -269,10 +352,10 @@ public:
                 fail(where, "the flag routine belongs on an N or L pattern");
             if (e.pattern.empty()) fail(where, "empty pattern");
             std::string text = expand_macros(where, e.pattern, macros);
-            auto exps = pattern_parser(lex_, where, text).parse();
+            const auto pattern = pattern_parser(lex_, where, text).parse();
             const auto id = static_cast<std::uint32_t>(lex_.entries.size());
             lex_.entries.push_back(std::move(e));
-            for (auto& x : exps) insert(where, id, x);
+            expander::expand(pattern, phrase_items_, [&](const std::vector<pitem>& x) { insert(where, id, x); });
         });
     }
 
@@ -303,7 +386,7 @@ public:
     // slip of "pills"). A doubled letter ("kiill") needs nothing: repeated letters are squashed already.
     void add_typos() {
         std::vector<std::string> variants;
-        for (const auto& word : risk_words_) {
+        for (const auto& word : risk_words()) {
             variants.clear();
             for (std::size_t i = 1; i + 1 < word.size(); ++i) {
                 if (word[i] == word[i + 1]) continue;
@@ -330,7 +413,23 @@ private:
     lexicon& lex_;
     std::vector<std::string>* errors_;
     int line_ = 0;
-    std::set<std::string> risk_words_;  // add_typos(): English words of risk patterns, 4+ ASCII letters
+    std::vector<char> risk_sids_;  // add_typos(): stripped ids of the words of English risk patterns
+    std::vector<pitem> phrase_items_, merged_;  // insert()'s input and its merged items, reused
+
+    bool is_word(const pitem& it, std::string_view text) const {
+        const auto f = lex_.stripped_vocab.find(text);
+        return it.k == pitem::kind::word && f != lex_.stripped_vocab.end() && f->second == it.sid;
+    }
+
+    // The English risk words of four letters or more (add_typos), in sorted order.
+    std::set<std::string> risk_words() const {
+        std::set<std::string> out;
+        for (const auto& [word, sid] : lex_.stripped_vocab)
+            if (sid < risk_sids_.size() && risk_sids_[sid] && word.size() >= 4 &&
+                std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
+                out.insert(word);
+        return out;
+    }
 
     template <class F>
     void for_lines(const std::filesystem::path& file, F&& f) {
@@ -467,17 +566,12 @@ private:
         return text;
     }
 
-    std::uint32_t intern(vocab_map& v, const std::string& s) {
-        auto [it, inserted] = v.try_emplace(s, static_cast<std::uint32_t>(v.size() + 2));
-        return it->second;
-    }
-
-    void insert(const std::string& where, std::uint32_t entry_id, const expansion& x) {
+    void insert(const std::string& where, std::uint32_t entry_id, const std::vector<pitem>& x) {
         // Merge adjacent gaps, refuse gaps at the ends.
-        expansion items;
+        auto& items = merged_;
+        items.clear();
         for (const auto& it : x) {
-            const bool boundary_only = it.stripped.empty() && it.gap == 0 && !it.num;
-            if (boundary_only) {  // punctuation written in the pattern: allowed after the item before it
+            if (it.k == pitem::kind::boundary) {  // punctuation written in the pattern: allowed after the item before it
                 if (!items.empty()) items.back().brk = std::max(items.back().brk, it.brk);
                 continue;
             }
@@ -493,10 +587,12 @@ private:
         if (items.size() > max_steps) fail(where, "pattern is too long");
         const auto& e = lex_.entries[entry_id];
         if (items.size() == 1 && !is_cue(e.cls) && (e.cls == sig::A || e.cls == sig::I) &&
-            (items[0].stripped == "\xE6\xAD\xBB" || items[0].stripped == "\xE6\x9D\x80"))
+            (is_word(items[0], "\xE6\xAD\xBB") || is_word(items[0], "\xE6\x9D\x80")))
             fail(where, "a single character such as 死 or 杀 is never a keyword (too many harmless compounds)");
         phrase ph;
         ph.entry = entry_id;
+        ph.first_step = static_cast<std::uint32_t>(lex_.phrase_steps.size());
+        ph.step_count = static_cast<std::uint32_t>(items.size());
         std::uint32_t node = 0;
         for (std::size_t k = 0; k < items.size(); ++k) {
             const auto& it = items[k];
@@ -517,15 +613,16 @@ private:
                     node = child;
                 }
             } else {
-                st.sid = it.num ? number_id : intern(lex_.stripped_vocab, it.stripped);
-                st.aid = it.num ? unknown_id : intern(lex_.accent_vocab, it.accent);
-                if (e.language == "vi") {
+                st.sid = it.sid;
+                st.aid = it.aid;
+                if (e.lang == lang_code::vi) {
                     if (lex_.vi_sids.size() <= st.sid) lex_.vi_sids.resize(st.sid + 1, 0);
                     lex_.vi_sids[st.sid] = 1;
                 }
-                if (e.lang == lang_code::en && typo_class(e.cls) && it.stripped.size() >= 4 &&
-                    std::all_of(it.stripped.begin(), it.stripped.end(), [](char c) { return c >= 'a' && c <= 'z'; }))
-                    risk_words_.insert(it.stripped);
+                if (e.lang == lang_code::en && typo_class(e.cls) && it.k == pitem::kind::word) {
+                    if (risk_sids_.size() <= st.sid) risk_sids_.resize(st.sid + 1, 0);
+                    risk_sids_[st.sid] = 1;
+                }
                 const auto key = (static_cast<std::uint64_t>(node) << 32) | st.sid;
                 auto [edge, inserted] = lex_.edges.try_emplace(key, static_cast<std::uint32_t>(lex_.nodes.size()));
                 if (inserted) lex_.nodes.emplace_back();
@@ -534,7 +631,7 @@ private:
                 st.brk = k + 1 < items.size() && items[k + 1].gap == 0 ? it.brk : std::uint8_t{no_boundary};
                 lex_.nodes[node].brk = std::max(lex_.nodes[node].brk, st.brk);
             }
-            ph.steps.push_back(st);
+            lex_.phrase_steps.push_back(st);
         }
         const auto pid = static_cast<std::uint32_t>(lex_.phrases.size());
         lex_.phrases.push_back(std::move(ph));
@@ -565,11 +662,23 @@ void lexicon::finish() {
         std::uint32_t sid = 0;
         std::uint32_t child = 0;  // loader node
     };
-    std::vector<std::vector<word_edge>> out(nodes.size());
-    for (const auto& [k, child] : edges)
-        out[static_cast<std::size_t>(k >> 32)].push_back(word_edge{static_cast<std::uint32_t>(k & 0xFFFFFFFFu), child});
-    for (auto& list : out)
-        std::sort(list.begin(), list.end(), [](const word_edge& a, const word_edge& b) { return a.sid < b.sid; });
+    // Each node's edges, sorted by sid, side by side in one array (first[n] .. first[n + 1]).
+    std::vector<std::uint32_t> first(nodes.size() + 1, 0);
+    for (const auto& [k, child] : edges) ++first[static_cast<std::size_t>(k >> 32) + 1];
+    for (std::size_t n = 0; n < nodes.size(); ++n) first[n + 1] += first[n];
+    std::vector<word_edge> all_edges(edges.size());
+    {
+        auto fill = first;
+        for (const auto& [k, child] : edges)
+            all_edges[fill[static_cast<std::size_t>(k >> 32)]++] = word_edge{static_cast<std::uint32_t>(k & 0xFFFFFFFFu), child};
+    }
+    for (std::size_t n = 0; n < nodes.size(); ++n)
+        std::sort(all_edges.begin() + first[n], all_edges.begin() + first[n + 1], [](const word_edge& a, const word_edge& b) {
+            return a.sid < b.sid;
+        });
+    const auto out = [&](std::uint32_t n) {
+        return std::span<const word_edge>(all_edges.data() + first[n], first[n + 1] - first[n]);
+    };
 
     // Breadth-first numbering: the nodes one or two words from the root, which nearly every position
     // of every message visits, sit together in a few hundred KB instead of scattered in insertion order.
@@ -583,7 +692,7 @@ void lexicon::finish() {
         order.push_back(old);
     };
     for (std::size_t k = 0; k < order.size(); ++k) {
-        for (const auto& e : out[order[k]]) number(e.child);
+        for (const auto& e : out(order[k])) number(e.child);
         for (const auto& g : nodes[order[k]].gaps) number(g.second);
     }
     // Defensive: every node is reached from the root (the loader only adds nodes below it).
@@ -594,8 +703,8 @@ void lexicon::finish() {
     entry_phrases.assign(entries.size(), 0);
     for (const auto& ph : phrases) {
         ++entry_phrases[ph.entry];
-        if (entries[ph.entry].cls == sig::P && (entries[ph.entry].flags & f_time) && !ph.steps.empty())
-            time_start[ph.steps.front().sid] = true;
+        if (entries[ph.entry].cls == sig::P && (entries[ph.entry].flags & f_time) && ph.step_count != 0)
+            time_start[steps(ph).front().sid] = true;
     }
     node_count = nodes.size();
     phrase_count = phrases.size();
@@ -603,11 +712,11 @@ void lexicon::finish() {
     // Placement: breadth-first, and each node's leaf children (the most visited kind of node: two
     // thirds of all) right after it, so the record the walk reads next is often in a line it has.
     // The root keeps no edges of its own (root_child).
-    const auto is_leaf = [&](std::uint32_t old) { return out[old].empty() && nodes[old].gaps.empty(); };
+    const auto is_leaf = [&](std::uint32_t old) { return out(old).empty() && nodes[old].gaps.empty(); };
     const auto record_words = [&](std::uint32_t old) {
         const auto& node = nodes[old];
-        const std::size_t depth = node.phrases.empty() ? 0 : phrases[node.phrases.front()].steps.size();
-        const std::size_t edge_words = out[old].empty() ? 0 : 3 + (old == 0 ? 0 : 2 * out[old].size());
+        const std::size_t depth = node.phrases.empty() ? 0 : phrases[node.phrases.front()].step_count;
+        const std::size_t edge_words = out(old).empty() ? 0 : 3 + (old == 0 ? 0 : 2 * out(old).size());
         return 1 + edge_words + 2 * node.gaps.size() + node.phrases.size() * (1 + depth);
     };
     std::vector<std::uint32_t> placement;
@@ -624,17 +733,17 @@ void lexicon::finish() {
     fast_id.assign(nodes.size(), unnumbered);
     for (const auto old : order) {
         place(old);
-        for (const auto& e : out[old])
+        for (const auto& e : out(old))
             if (is_leaf(e.child)) place(e.child);
         for (const auto& g : nodes[old].gaps)
             if (is_leaf(g.second)) place(g.second);
     }
-    for (const auto& e : out[0]) root_child[e.sid] = fast_id[e.child];
+    for (const auto& e : out(0)) root_child[e.sid] = fast_id[e.child];
 
     trie.assign(words, 0);
     for (const auto old : placement) {
         const auto& node = nodes[old];
-        const auto& list = out[old];
+        const auto list = out(old);
         // Defensive: a prefix followed by more than 65,535 different words would need a vocabulary
         // a hundred times today's; the same for the patterns ending at, or gaps leaving, one node.
         if (list.size() > 0xFFFF || node.phrases.size() > 0xFFFF || node.gaps.size() > 0xFF)
@@ -665,15 +774,15 @@ void lexicon::finish() {
             *w++ = gap;
             *w++ = fast_id[child];
         }
-        const std::size_t depth = node.phrases.empty() ? 0 : phrases[node.phrases.front()].steps.size();
+        const std::size_t depth = node.phrases.empty() ? 0 : phrases[node.phrases.front()].step_count;
         for (const auto pid : node.phrases) {
             const auto& ph = phrases[pid];
             // Defensive: the trie path is the phrase, one edge per step, so every phrase ending at a node
             // has the node's depth; the ids are far below the bits kept for them.
-            if (ph.steps.size() != depth || ph.entry >= phrase_end_only)
+            if (ph.step_count != depth || ph.entry >= phrase_end_only)
                 throw lexicon_error("lexicon: inconsistent trie");
             *w++ = ph.entry | ((entries[ph.entry].flags & f_end) ? phrase_end_only : 0);
-            for (const auto& st : ph.steps) {
+            for (const auto& st : steps(ph)) {
                 if (st.aid > step_aid_mask) throw lexicon_error("lexicon: too many distinct words");
                 *w++ = st.aid | static_cast<std::uint32_t>(st.brk) << step_brk_shift;
             }
@@ -687,9 +796,10 @@ void lexicon::drop_loader_structures() {
     // Nothing reads them after finish(). Freed with swap, not clear(), so their memory goes;
     // malloc_trim hands the small blocks (a vector per node) back to the system.
     std::vector<phrase>().swap(phrases);
+    std::vector<step>().swap(phrase_steps);
     std::vector<std::uint32_t>().swap(fast_id);
     std::vector<trie_node>().swap(nodes);
-    decltype(edges)().swap(edges);
+    edges = flat_u64_map{};
     vocab_map().swap(stripped_vocab);
     vocab_map().swap(accent_vocab);
     malloc_trim(0);

@@ -113,6 +113,37 @@ TEST_F(LexiconDir, AnAddedTermIsMatchedWithoutDiacriticsToo) {
     EXPECT_EQ(eng.assess("em hay ngoi thien").lvl, level::normal);
 }
 
+// The loader reads a pattern's structure and enumerates its phrases from it (lexicon.cpp, expander):
+// every written choice, the empty one of [..] and (..)? included, and nothing else.
+TEST_F(LexiconDir, AlternativesExpandToEveryWrittenPhraseAndNoOther) {
+    const auto phrases_of_en = [&] {
+        const auto out = check().out;
+        const auto at = out.find("  en: ");
+        const auto comma = out.find(" patterns, ", at);
+        return std::stoul(out.substr(comma + 11));
+    };
+    const auto before = phrases_of_en();
+    append("en.tsv", "zorbly (glim|glam) [frob|frab] wuzzle (now|soon)?\tN\tmental_health");
+    EXPECT_EQ(phrases_of_en(), before + 2 * 3 * 3);
+    const auto eng = engine::load_blocking(dir_);
+    for (const char* said : {"zorbly glim wuzzle", "zorbly glam frob wuzzle", "zorbly glim frab wuzzle soon",
+                             "zorbly glam wuzzle now"})
+        EXPECT_EQ(eng.assess(said).lvl, level::normal) << said;
+    for (const char* said : {"zorbly wuzzle", "zorbly frob wuzzle", "glim frab wuzzle", "zorbly glim glam wuzzle"})
+        EXPECT_EQ(eng.assess(said).lvl, level::low) << said;
+}
+
+TEST_F(LexiconDir, APatternThatExpandsTooFarIsRefused) {
+    append("en.tsv", "(a|b|c|d) (a|b|c|d) (a|b|c|d) (a|b|c|d) (a|b|c|d) (a|b|c|d) (a|b|c|d) (a|b|c|d)\tN\tmental_health");
+    EXPECT_NE(load_error().find("en.tsv:" + std::to_string(lines("en.tsv")) + ": pattern expands to more than 16384 phrases"),
+              std::string::npos);
+}
+
+TEST_F(LexiconDir, AnEmptyAlternativeIsRefused) {
+    append("en.tsv", "(sad| )\tN\tmental_health");
+    EXPECT_NE(load_error().find("empty alternative in pattern"), std::string::npos);
+}
+
 // tamsu triage --check (docs/triage.md "Checking a lexicon edit").
 
 TEST_F(LexiconDir, CheckPassesOnTheShippedFiles) {

@@ -113,12 +113,13 @@ TEST(TriageTrie, FlatPhrasesAndGapsAreTheLoadersOnes) {
             const auto& ph = l.phrases[l.nodes[node].phrases[k]];
             ASSERT_EQ(flat[0] & ~lexicon::phrase_end_only, ph.entry);
             ASSERT_EQ((flat[0] & lexicon::phrase_end_only) != 0, (l.entries[ph.entry].flags & f_end) != 0);
-            for (std::size_t i = 0; i < ph.steps.size(); ++i) {
+            const auto steps = l.steps(ph);
+            for (std::size_t i = 0; i < steps.size(); ++i) {
                 const auto w = flat[1 + i];
-                EXPECT_EQ(w & lexicon::step_aid_mask, ph.steps[i].aid);
-                EXPECT_EQ(w >> lexicon::step_brk_shift, ph.steps[i].brk);
+                EXPECT_EQ(w & lexicon::step_aid_mask, steps[i].aid);
+                EXPECT_EQ(w >> lexicon::step_brk_shift, steps[i].brk);
             }
-            flat += 1 + ph.steps.size();
+            flat += 1 + steps.size();
         }
         ASSERT_EQ(n.gap_count(), l.nodes[node].gaps.size());
         for (std::size_t k = 0; k < n.gap_count(); ++k) {
@@ -130,7 +131,7 @@ TEST(TriageTrie, FlatPhrasesAndGapsAreTheLoadersOnes) {
 
 TEST(TriageTrie, LoaderStructuresAreFreedAndTheSummaryStillCounts) {
     const auto l = load_lexicon_blocking(TAMSU_DEFAULT_LEXICON_DIR);
-    EXPECT_TRUE(l->phrases.empty() && l->nodes.empty() && l->edges.empty() && l->fast_id.empty());
+    EXPECT_TRUE(l->phrases.empty() && l->phrase_steps.empty() && l->nodes.empty() && l->edges.empty() && l->fast_id.empty());
     EXPECT_TRUE(l->stripped_vocab.empty() && l->accent_vocab.empty());
     EXPECT_EQ(l->phrase_count, lex().phrases.size());
     EXPECT_EQ(l->node_count, lex().nodes.size());
