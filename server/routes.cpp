@@ -210,6 +210,8 @@ std::string render_metrics(context& ctx) {
     o << "tamsu_checkpoints_total " << ws.checkpoints << '\n';
     gauge("tamsu_wal_frames", "Pages in the write-ahead log after the latest commit.", "gauge");
     o << "tamsu_wal_frames " << ws.wal_frames << '\n';
+    gauge("tamsu_writer_syncs_total", "fdatasyncs of the WAL, each making the batches committed before it durable.", "counter");
+    o << "tamsu_writer_syncs_total " << ws.syncs << '\n';
     gauge("tamsu_writer_max_batch", "Largest batch committed in one transaction.", "gauge");
     o << "tamsu_writer_max_batch " << ws.max_batch << '\n';
     gauge("tamsu_writer_batch_size", "Requests per committed transaction.", "histogram");

@@ -451,7 +451,11 @@ std::shared_ptr<store> store::open_blocking(const settings& config) {
             p->db_path, checkpointer::settings{.synchronous_full = config.synchronous_full}
         );
         p->cp->attach(*conn);
-        p->w = std::make_unique<writer>(std::move(conn), writer::settings{.max_batch = config.max_batch}, &p->cases);
+        p->w = std::make_unique<writer>(
+            std::move(conn),
+            writer::settings{.max_batch = config.max_batch, .sync_after_commit = config.synchronous_full},
+            &p->cases
+        );
         p->r = std::make_unique<reader>(p->db_path, config.reader_connections);
     } catch (const db_error& e) {
         throw std::runtime_error("cannot open database " + p->db_path.string() + ": " + e.what());

@@ -127,6 +127,8 @@ struct writer_stats {
     // batch_size_pow2[i] counts batches of size in [2^i, 2^(i+1)); the last bucket takes the rest.
     std::array<std::uint64_t, 12> batch_size_pow2{};
     bool last_commit_ok = true;
+    // fdatasyncs of the WAL by the writer's syncer (each makes one or more batches durable).
+    std::uint64_t syncs = 0;
     // From the checkpointer (storage/checkpointer.hpp).
     std::uint64_t checkpoints = 0;
     std::uint64_t wal_frames = 0;

@@ -2,12 +2,18 @@
 
 #include "storage/db.hpp"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <vector>
 
@@ -32,10 +38,23 @@ writer::writer(std::unique_ptr<db> conn, settings config, writer_observer* obser
     : conn_(std::move(conn)), config_(config), observer_(observer) {
     if (config_.max_batch == 0) config_.max_batch = 1;
     conn_->set_fault_injection(&faults_);
+    if (config_.sync_after_commit) {
+        const char* wal = sqlite3_filename_wal(sqlite3_db_filename(conn_->handle(), "main"));
+        if (wal == nullptr || *wal == '\0') throw std::invalid_argument("writer: sync_after_commit needs a file database");
+        wal_path_ = wal;
+        dir_path_ = std::filesystem::path(wal_path_).parent_path().string();
+        if (dir_path_.empty()) dir_path_ = ".";
+        // The syncer makes each COMMIT durable before its callbacks; the COMMIT itself need not wait.
+        conn_->exec("PRAGMA synchronous = NORMAL");
+        syncer_ = std::thread([this] { run_syncer(); });
+    }
     thread_ = std::thread([this] { run(); });
 }
 
-writer::~writer() { stop_blocking(); }
+writer::~writer() {
+    stop_blocking();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+}
 
 void writer::submit(work_fn work, done_fn done) {
     {
@@ -57,6 +76,12 @@ void writer::stop_blocking() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    {
+        std::lock_guard lock{sync_mutex_};
+        syncer_stopping_ = true;
+    }
+    sync_wake_.notify_all();
+    if (syncer_.joinable()) syncer_.join();
 }
 
 writer_stats writer::stats() const {
@@ -66,7 +91,7 @@ writer_stats writer::stats() const {
 
 bool writer::writable() const {
     std::lock_guard lock{mutex_};
-    return stats_.last_commit_ok;
+    return stats_.last_commit_ok && last_sync_ok_;
 }
 
 void writer::record_batch(std::size_t size, bool commit_ok) {
@@ -188,8 +213,77 @@ void writer::run_batch(std::deque<request>& batch) {
     }
     record_batch(batch.size(), committed);
 
+    if (config_.sync_after_commit) {
+        finished f{std::move(batch), std::move(outcome), std::find(durable.begin(), durable.end(), true) != durable.end()};
+        {
+            std::lock_guard lock{sync_mutex_};
+            sync_queue_.push_back(std::move(f));
+        }
+        sync_wake_.notify_one();
+        return;
+    }
     // contract §3: every done() runs after the COMMIT that made its request durable.
     for (std::size_t i = 0; i < batch.size(); ++i) call_done(batch[i].done, outcome[i]);
+}
+
+void writer::run_syncer() {
+    ::pthread_setname_np(::pthread_self(), "tamsu-syncer");
+    for (;;) {
+        std::deque<finished> ready;
+        {
+            std::unique_lock lock{sync_mutex_};
+            sync_wake_.wait(lock, [this] { return syncer_stopping_ || !sync_queue_.empty(); });
+            if (sync_queue_.empty()) return;  // stopping, and the writer (joined first) has handed over everything
+            ready.swap(sync_queue_);
+        }
+        // One fdatasync for every batch committed so far: it covers every frame written before it.
+        const bool any = std::any_of(ready.begin(), ready.end(), [](const finished& f) { return f.committed_any; });
+        const std::exception_ptr sync_error = any ? sync_wal() : nullptr;
+        if (any) {
+            std::lock_guard lock{mutex_};
+            last_sync_ok_ = !sync_error;
+            if (!sync_error) stats_.syncs += 1;
+        }
+        // contract §3: every done() runs after the sync that made its request durable. A request whose
+        // COMMIT succeeded but whose sync failed may or may not be on disk: it fails, and a retry of the
+        // same send finds the stored row (or stores it again) and gets the ack then.
+        for (auto& f : ready)
+            for (std::size_t i = 0; i < f.batch.size(); ++i)
+                call_done(f.batch[i].done, f.outcome[i] ? f.outcome[i] : sync_error);
+    }
+}
+
+std::exception_ptr writer::sync_wal() {
+    const auto failed = [&](const char* what, int err) {
+        spdlog::error("event=db_sync_failed what=\"{}: {}\"", what, std::strerror(err));
+        return std::make_exception_ptr(db_error(SQLITE_IOERR, std::string("sync: ") + what + ": " + std::strerror(err)));
+    };
+    if (fault_injection::hit(faults_.fail_sync_at)) return failed("injected fault", EIO);
+    // SQLite keeps the WAL file while the writer's connection is open; should it ever be replaced,
+    // the descriptor would sync the old file, so it is checked against the path each time.
+    struct stat by_fd{}, by_path{};
+    if (wal_fd_ >= 0 && (::fstat(wal_fd_, &by_fd) != 0 || ::stat(wal_path_.c_str(), &by_path) != 0 ||
+                         by_fd.st_ino != by_path.st_ino || by_fd.st_dev != by_path.st_dev)) {
+        ::close(wal_fd_);
+        wal_fd_ = -1;
+    }
+    if (wal_fd_ < 0) {
+        const int wal = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (wal < 0) return failed("open of the WAL", errno);
+        // A new file's directory entry must be durable too (SQLite syncs the directory at a file's
+        // first sync in FULL mode; here the writer's connection never syncs the WAL itself).
+        const int dir = ::open(dir_path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        const int rc = dir < 0 ? -1 : ::fsync(dir);
+        const int err = errno;
+        if (dir >= 0) ::close(dir);
+        if (rc != 0) {
+            ::close(wal);
+            return failed("fsync of the data directory", err);
+        }
+        wal_fd_ = wal;
+    }
+    if (::fdatasync(wal_fd_) != 0) return failed("fdatasync of the WAL", errno);
+    return nullptr;
 }
 
 }  // namespace tamsu::storage

@@ -12,8 +12,18 @@
 // (only its last run's writes are kept): it must have no effect outside the connection that a
 // writer_observer does not undo.
 //
+// With sync_after_commit (the server's mode), the COMMIT does not wait for the disk: the connection
+// runs synchronous=NORMAL, and a second thread, the syncer, fdatasyncs the WAL after each COMMIT and
+// only then calls that batch's done functions. The writer runs the next batch during the fsync
+// (~7 ms on a VM's disk, longer than a batch's work), so the fsync is no longer part of the writer's
+// cycle. Nothing is acknowledged before the sync that made it durable; NORMAL keeps the database
+// consistent after a power loss (SQLite syncs the WAL before every checkpoint), and one fdatasync
+// covers every frame written before it, so batches are called back in commit order. What is
+// different: for those few milliseconds other connections may read a committed row not yet on disk.
+//
 // Threads: submit(), stats(), writable() and stop_blocking() may be called from any thread; the
-// work and done functions run on the writer thread only.
+// work functions run on the writer thread only, the done functions on the writer thread or, with
+// sync_after_commit, on the syncer thread only.
 #pragma once
 
 #include "storage/fault_injection.hpp"
@@ -26,7 +36,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace tamsu::storage {
 
@@ -38,7 +50,8 @@ class writer_observer {
 public:
     virtual void request_begun() = 0;        // a request's work is about to run
     virtual void request_rolled_back() = 0;  // the writes of that request were undone; the transaction goes on
-    virtual void committed() = 0;            // every write since the transaction began is durable
+    virtual void committed() = 0;            // every write since the transaction began is committed (durable,
+                                             // or with sync_after_commit durable at the syncer's next fdatasync)
     virtual void rolled_back() = 0;          // every write since the last commit was undone
 
 protected:
@@ -53,6 +66,7 @@ public:
 
     struct settings {
         std::size_t max_batch = 1024;
+        bool sync_after_commit = false;  // see above; the connection must be a file database in WAL mode
     };
 
     // `observer` (may be null) must outlive the writer; it is called on the writer thread only.
@@ -77,23 +91,43 @@ private:
         done_fn done;
     };
 
+    // A batch after its COMMIT (or its failure), waiting for the syncer.
+    struct finished {
+        std::deque<request> batch;
+        std::vector<std::exception_ptr> outcome;  // null: committed, pending the sync
+        bool committed_any = false;
+    };
+
     void run();
     void run_batch(std::deque<request>& batch);
     void record_batch(std::size_t size, bool commit_ok);
+    void run_syncer();
+    std::exception_ptr sync_wal();  // syncer thread only
 
     std::unique_ptr<db> conn_;  // writer thread only (after construction)
     settings config_;
     writer_observer* observer_;
     fault_injection faults_;
 
-    mutable std::mutex mutex_;  // guards queue_, stopping_, stats_
+    mutable std::mutex mutex_;  // guards queue_, stopping_, stats_, last_sync_ok_
     std::condition_variable wake_;
     std::deque<request> queue_;
     bool stopping_ = false;
     writer_stats stats_;
+    bool last_sync_ok_ = true;  // the syncer's last fdatasync of the WAL (sync_after_commit)
 
     std::mutex join_mutex_;  // serialises stop_blocking callers
     std::thread thread_;
+
+    // sync_after_commit only.
+    std::string wal_path_;
+    std::string dir_path_;
+    int wal_fd_ = -1;        // syncer thread only
+    std::mutex sync_mutex_;  // guards sync_queue_, syncer_stopping_
+    std::condition_variable sync_wake_;
+    std::deque<finished> sync_queue_;
+    bool syncer_stopping_ = false;
+    std::thread syncer_;
 };
 
 }  // namespace tamsu::storage

@@ -4,7 +4,9 @@
 #include "storage_test_support.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <string>
@@ -32,6 +34,16 @@ protected:
     std::filesystem::path file() const { return dir_.path() / "w.db"; }
     std::unique_ptr<writer> make_writer(std::size_t max_batch = 1024) {
         return std::make_unique<writer>(std::make_unique<db>(file(), db_options{}), writer::settings{max_batch});
+    }
+    std::unique_ptr<writer> make_syncing_writer() {
+        return std::make_unique<writer>(
+            std::make_unique<db>(file(), db_options{}), writer::settings{.max_batch = 1024, .sync_after_commit = true}
+        );
+    }
+    static std::string thread_name() {
+        char name[16] = {};
+        ::pthread_getname_np(::pthread_self(), name, sizeof name);
+        return name;
     }
     static writer::work_fn insert(std::int64_t x) {
         return [x](db& conn) {
@@ -276,6 +288,84 @@ TEST_F(WriterTest, ThrowingCallbackDoesNotStopTheWriter) {
     std::promise<std::exception_ptr> next;
     w->submit(insert(2), [&](std::exception_ptr e) { next.set_value(e); });
     EXPECT_FALSE(next.get_future().get());
+}
+
+// sync_after_commit: the COMMIT does not wait for the disk; the syncer fdatasyncs the WAL, then calls
+// the batches back, in commit order, while the writer already runs the next one.
+TEST_F(WriterTest, SyncAfterCommitCallsBackAfterTheSyncInCommitOrder) {
+    auto w = make_syncing_writer();
+    db observer{file(), db_options{.read_only = true}};  // used only inside callbacks (syncer thread)
+    constexpr int total = 300;
+    std::vector<int> order;
+    std::atomic<int> visible{0}, on_syncer{0};
+    std::promise<void> all;
+    std::promise<std::int64_t> synchronous;
+    w->submit(
+        [&](db& conn) {
+            auto st = conn.query("PRAGMA synchronous");
+            st->step();
+            synchronous.set_value(st->column_int64(0));
+        },
+        [](std::exception_ptr) {}
+    );
+    EXPECT_EQ(synchronous.get_future().get(), 1);  // NORMAL: the syncer makes the commit durable
+    for (int x = 0; x < total; ++x) {
+        w->submit(insert(x), [&, x](std::exception_ptr e) {
+            EXPECT_FALSE(e);
+            order.push_back(x);
+            if (count_rows(observer, x) == 1) ++visible;
+            if (thread_name() == "tamsu-syncer") ++on_syncer;
+            if (x == total - 1) all.set_value();
+        });
+        if (x % 37 == 0) std::this_thread::yield();  // several batches
+    }
+    all.get_future().wait();
+    EXPECT_EQ(visible, total);
+    EXPECT_EQ(on_syncer, total);
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(total));
+    EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+    const auto s = w->stats();
+    EXPECT_GE(s.syncs, 1U);
+    EXPECT_LE(s.syncs, s.batches);
+    EXPECT_TRUE(w->writable());
+}
+
+TEST_F(WriterTest, SyncAfterCommitStopCallsBackEverythingBeforeItReturns) {
+    auto w = make_syncing_writer();
+    std::atomic<int> ok{0};
+    for (int x = 0; x < 100; ++x)
+        w->submit(insert(x), [&](std::exception_ptr e) {
+            if (!e) ++ok;
+        });
+    w->stop_blocking();
+    EXPECT_EQ(ok, 100);
+    EXPECT_GE(w->stats().syncs, 1U);
+}
+
+// A failed fdatasync: the rows are committed but perhaps not on disk, so nothing of that sync is
+// acknowledged, the store says it cannot take writes, and the next good sync clears that.
+TEST_F(WriterTest, AFailedSyncFailsItsBatchesAndClearsWritableUntilASyncSucceeds) {
+    auto w = make_syncing_writer();
+    w->faults().fail_sync_at = 0;
+    std::promise<std::exception_ptr> first;
+    w->submit(insert(1), [&](std::exception_ptr e) { first.set_value(e); });
+    const auto error = first.get_future().get();
+    ASSERT_TRUE(error);
+    try {
+        std::rethrow_exception(error);
+    } catch (const db_error& e) {
+        EXPECT_NE(std::string(e.what()).find("sync"), std::string::npos) << e.what();
+    } catch (...) {
+        ADD_FAILURE() << "not a db_error";
+    }
+    EXPECT_FALSE(w->writable());
+
+    std::promise<std::exception_ptr> later;
+    w->submit(insert(2), [&](std::exception_ptr e) { later.set_value(e); });
+    EXPECT_FALSE(later.get_future().get());
+    EXPECT_TRUE(w->writable());
+    w->stop_blocking();
+    EXPECT_EQ(w->stats().syncs, 1U);
 }
 
 }  // namespace
