@@ -450,6 +450,23 @@ private:
         return std::find(words.begin(), words.end(), txt) != words.end();
     }
 
+    // Negation scope (fresh14/15 round, rule `negation_scope_ended`): a negator covers the risk phrase
+    // right after it, and the next one only when no new first-person statement starts between them.
+    // "i dont wanna die i just wanna not be here" denies dying and then says something else: the second
+    // wish is not negated. "i'm not going to hurt myself or kill myself" keeps both under the "not".
+    bool new_statement_between(std::size_t neg, std::size_t i) {
+        for (std::size_t k = 0; k < n_; ++k) {
+            if (k == i || !in(orig(k), sig::A, sig::I, sig::SH, sig::S, sig::V)) continue;
+            if (hits_[k].begin < hits_[neg].end || hits_[k].end > hits_[i].begin) continue;
+            for (auto p = hits_[k].end; p < hits_[i].begin; ++p)
+                if (first_person(p)) {
+                    rule("negation_scope_ended");
+                    return true;
+                }
+        }
+        return false;
+    }
+
     // A first-person word in the risk statement: inside the phrase or anywhere in its clause; for a bare
     // topic word ("suicide attempt") only right before it ("my suicide attempt"), since "how should I
     // write about her suicide attempt" is about the topic.
@@ -562,7 +579,7 @@ private:
                         // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
                         if (hits_[j].begin >= hits_[i].begin) return false;
                         const auto dist = hits_[j].end >= hits_[i].begin ? 0u : hits_[i].begin - hits_[j].end;
-                        return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u);
+                        return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u) && !new_statement_between(j, i);
                     }) ||
                     class_in_clause(sig::NEGPOST, cl, [&](std::size_t j) {
                         return hits_[j].begin >= hits_[i].end && ends_clause(j);

@@ -447,5 +447,32 @@ TEST(TriageFresh13Untuned, AThreatAtTheDoorIfIDontComeDown) {
     );
 }
 
+// fresh14/15 round. A negator covers the risk phrase after it, and the next one only when no new
+// first-person statement starts between them: denying death and then wishing to be gone is a wish.
+TEST(TriageFresh15NegationScope, ANewStatementAfterADenialIsNotNegated) {
+    expect_all(
+        {
+            {"i don't want to die, i guess i just want to vanish for a bit", level::high},
+            {"i dont wanna die i honestly just wanna not exist for a while", level::high},
+            {"em không muốn chết em chỉ muốn biến mất một thời gian thôi", level::high},
+            {"我不想死 我只是想消失一阵子", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: one negator over two joined phrases still denies both; a denial with a minimiser
+// and nothing after it stays a minimised denial.
+TEST(TriageFresh15NegationScope, OneNegatorOverJoinedPhrasesStillDeniesBoth) {
+    expect_all(
+        {
+            {"i'm not going to hurt myself or kill myself, promise", level::high},
+            {"not suicidal at all, just stressed about finals", level::normal},
+            {"em không muốn chết đâu, chỉ mệt vì thi thôi", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
