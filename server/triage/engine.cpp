@@ -559,9 +559,11 @@ private:
                 }
             }
             // 5. Past / history: a past attempt is high, not critical, unless it is happening again.
+            // A meeting cue ("he picked me up") says nothing about now.
+            const auto o_now_cue = [&](std::size_t j) { return !(flags(j) & f_meet); };
             const bool recurring_now =
-                cue_in_clause(sig::O, cl) ||
-                (cue_in_msg(sig::O, m) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
+                class_in_clause(sig::O, cl, o_now_cue) ||
+                (class_in_msg(sig::O, m, o_now_cue) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
             if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
                 if (c == sig::M) {
                     f.weight = 0;
@@ -647,7 +649,7 @@ private:
             const auto resolving = [&](std::size_t j) { return msg(j) == m && (flags(j) & f_resolved); };
             if (!any_of_class(sig::MIN, resolving)) continue;
             const bool now = class_in_clause(sig::O, cl, [&](std::size_t j) {
-                return !(flags(j) & (f_recur | f_time)) &&
+                return !(flags(j) & (f_recur | f_time | f_meet)) &&
                        !any_of_class(sig::MIN, [&](std::size_t r) { return resolving(r) && contains(r, j); });
             });
             if (now) continue;
@@ -703,7 +705,11 @@ private:
                 return fx_[j].weight > 0 && (in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH) ||
                                              (fx_[j].cls == sig::T && (flags(j) & f_grave)));
             });
-            if (everyday && !risk) {
+            // A pickup "from school today" beside a grooming lure is the meeting set, not an errand.
+            const bool lure_meeting = has_class(sig::X) && any_in_clause(cl, [&](std::size_t j) {
+                return orig(j) == sig::O && (flags(j) & f_meet);
+            });
+            if (everyday && !risk && !lure_meeting) {
                 fx_[i].weight = 0;
                 rule("everyday_time");
             }
@@ -727,6 +733,7 @@ private:
         int acts_weight = 0;
         int secret = 0;  // the strongest secrecy request (X `secret`), decided once the other classes are known
         bool unreachable = false;  // O `unreachable`: weighed once the farewells and means are known
+        bool meeting = false;      // O `meet`: a meeting or pickup set; read only beside a grooming lure
         for (std::size_t i = 0; i < n_; ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
@@ -766,6 +773,10 @@ private:
             }
             if (f.cls == sig::O && (flags(i) & f_unreachable)) {
                 unreachable = true;
+                continue;
+            }
+            if (f.cls == sig::O && (flags(i) & f_meet)) {
+                meeting = true;
                 continue;
             }
             if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : (flags(i) & f_time) ? o_time : o_now) = true;
@@ -808,10 +819,15 @@ private:
                                       w(sig::C) || w(sig::X) || w(sig::K));
         if (later_violence && (psubs & f_time)) drop_time("violence_for_later");
         // The same for a grooming lure: gifts, secrecy and "this weekend, just the two of us" are high
-        // (grooming, rubric §5); a meeting now or a deadline (O: "he's outside", "by midnight") is not later.
-        const bool later_lure = w(sig::X) && !grave_threat && !o_now &&
+        // (grooming, rubric §5); a meeting now or a deadline (O: "he's outside", "by midnight") is not later,
+        // nor is a meeting or pickup set for today or tonight (O `meet` and an O time of day: "he'll pick me
+        // up at 11 tonight", `hẹn em 9h tối nay ra bến xe`, `今晚在校门口接我`; fresh14/15 round, rule
+        // `lure_meeting_set`). A meeting set for the weekend or tomorrow is still a lure for later (high).
+        const bool lure_alone = w(sig::X) && !grave_threat && !o_now &&
                                 !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) || w(sig::C));
+        const bool later_lure = lure_alone && !(meeting && o_time);
         if (later_lure && (psubs & f_time)) drop_time("lure_for_later");
+        if (lure_alone && meeting && o_time && (psubs & f_time)) rule("lure_meeting_set");
         // Self-harm told as a slip after a clean period or as a surface injury ("relapsed tonight after 60
         // days clean, just scratches", `cai được 4 tháng rồi mà hôm nay lại…`): the time word says when it
         // happened, not that danger goes on. High, as self-harm is, unless anything else raises it.
@@ -990,7 +1006,9 @@ assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vecto
 // present danger (O) only beside abuse, a threat or a farewell, all of them in this list. The rules
 // before decide() never raise a hit: they drop it, zero its weight, or make it N (2) or H (6) from
 // a class that is itself in the list (past, denial). So without such a hit the verdict is normal at
-// most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low.
+// most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low. The O cues that
+// only feed a rule (`unreachable` after a farewell, `meet` beside a lure) need a P act or an X, both in
+// the list, to count.
 // tests/unit/triage/window_test.cpp checks the bound against the rules on every evaluation window.
 level level_bound(const lexicon& lex, std::span<const hit> hits) {
     level bound = level::low;

@@ -474,5 +474,152 @@ TEST(TriageFresh15NegationScope, OneNegatorOverJoinedPhrasesStillDeniesBoth) {
     );
 }
 
+// A meeting or pickup set for today or tonight (O `meet`) beside a grooming lure (X) is not a lure for
+// later (rule `lure_meeting_set`); a pickup by a parent, or a meeting for another day, is not raised.
+TEST(TriageFresh15LureMeeting, AnOnlineContactPickingTheStudentUpTonightIsCritical) {
+    expect_all(
+        {
+            {"a guy i met on discord is picking me up at 10 tonight, he said not to tell my parents", level::critical},
+            {"this 22 year old dude from fortnite wants to meet at a hotel tonight. mom thinks im at a sleepover", level::critical},
+            {"a guy ive been chatting with online is picking me up from school today, he told me not to tell anyone", level::critical},
+            {"anh quen qua facebook hẹn tối nay 10 giờ ra bến xe, dặn em đừng nói với bố mẹ", level::critical},
+            {"anh quen qua facebook hen toi nay 10 gio ra ben xe, dan em dung noi voi bo me", level::critical},
+            {"网上认识的叔叔说今晚来接我，叫我别告诉爸妈", level::critical},
+            {"網上認識的叔叔說今晚來接我，叫我別告訴爸媽", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh15LureMeeting, NoLureOrNoMeetingSetStaysBelowCritical) {
+    expect_all(
+        {
+            {"a guy i met on discord keeps asking to meet up and says not to tell my parents", level::high},
+            {"anh quen qua zalo hay rủ em đi chơi, dặn đừng kể với ai", level::high},
+            {"có anh quen qua zalo hẹn chủ nhật tuần sau qua đón em đi chơi, dặn đừng nói với ai", level::high},
+            {"my mom is picking me up at 10 tonight after the concert", level::normal},
+            {"mẹ em tối nay qua đón em lúc 9 giờ", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A stranger who says a parent sent him, an online contact at the door, a job far away with the fare
+// paid, a loan shark who will take the student for the debt (a grave threat: a deadline makes it critical).
+TEST(TriageFresh15Trafficking, ImpostorPickupsJobLuresAndDebtDeadlines) {
+    expect_all(
+        {
+            {"the man said my dad sent him to pick me up, he's telling me to get in his car now", level::critical},
+            {"có ông lạ bảo mẹ em nhờ chú qua đón em, ông ấy đang đứng ngoài cổng trường", level::critical},
+            {"anh quen trên game 25 tuổi, đòi đưa em sang Campuchia làm việc lương cao", level::high},
+            {"chủ nợ của bố nói nếu mai không trả thì bắt em đi tiếp khách trừ nợ, mai là hạn chót rồi", level::critical},
+            {"the loan shark said if my dad doesnt pay by tomorrow they'll take me to work off the debt", level::critical},
+            {"放高利贷的说明天不还钱就把我带走抵债", level::critical},
+            {"放高利贷的人说以后见到我就把我带走抵债", level::high},
+            {"爸爸喝醉了会打我，今天他去外地上班了", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A driver off route (O) with the car doors locked (C) is confinement now; a detour alone is nothing.
+TEST(TriageFresh15Driver, OffRouteWithTheDoorsLockedIsCritical) {
+    expect_all(
+        {
+            {"the uber driver isnt following the map anymore and he locked the car doors, my phone is at 5%", level::critical},
+            {"tài xế grab không đi theo bản đồ, chạy vào đường vắng, khóa hết cửa xe rồi", level::critical},
+            {"滴滴司机不按导航走，一直往郊外开，还把车门锁了", level::critical},
+            {"the bus driver took a different way today because of roadworks lol", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Small children alone for days (C) with the food gone or the power cut (O), a child locked in a hot
+// car, a sibling who does not wake: neglect now. A power cut alone is nothing.
+TEST(TriageFresh15Neglect, SmallChildrenAloneForDaysWithNoFoodAreCritical) {
+    expect_all(
+        {
+            {"dad's been gone since monday and hasn't come back, me and my little brother (5) ran out of food and the power got cut off", level::critical},
+            {"bố mẹ đi làm ăn xa, em với em trai ở nhà một mình 4 ngày rồi, hết gạo, em trai sốt cao gọi không dậy", level::critical},
+            {"爸妈好几天没回来了，我跟妹妹在家四天了，饭都吃完了，妹妹叫不醒", level::critical},
+            {"my baby sister is locked in the car in the sun and my dad is passed out drunk", level::critical},
+            {"em trai em 3 tuổi bị khóa trong xe hơi ngoài nắng, bố say không dậy", level::critical},
+            {"the power got cut off during the storm lol, reading by candlelight", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A knife in hand is a means now, whatever laughter came before it.
+TEST(TriageFresh15KnifeInHand, AKnifeInHandAfterALaughIsCritical) {
+    expect_all(
+        {
+            {"lol jk jk... actually no, the knife is already in my hand", level::critical},
+            {"哈哈哈 开玩笑的 不对 我说真的 刀现在在我手里", level::critical},
+            {"haha đùa thôi, mà thật đấy, con dao đang trên tay em rồi", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Reassurance, then possessions handed on, an absence foretold, thanks for the years: a farewell.
+TEST(TriageFresh15ReassuredFarewell, ReassuranceThenALeavingIsCritical) {
+    expect_all(
+        {
+            {"im totally ok dont worry about me. my cousin can have my ps5 and my clothes. sorry for being a burden", level::critical},
+            {"em ổn mà, đừng lo cho em. Cái máy tính em để lại cho em gái nhé. Tạm biệt mọi người", level::critical},
+            {"我没事，别担心。我的游戏账号全部送给表弟了，以后不用等我上线了", level::critical},
+            {"all good here! just wanted to say you guys were always so kind to me. wont be online after tonight", level::critical},
+            {"e ko sao đâu, từ mai e sẽ không nhắn nữa, cảm ơn vì đã ở bên e suốt mấy năm", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Denials that carry a plan: the place named, "not yet", the rope tied and the time chosen, "enough".
+TEST(TriageFresh15DenialWithPlan, ADenialBesideAPlanIsCritical) {
+    expect_all(
+        {
+            {"not suicidal or anything, im just heading to the train tracks after school", level::critical},
+            {"im on the roof of my building. not jumping yet, just sitting", level::critical},
+            {"ko đùa đâu, dây em chuẩn bị rồi, buộc sẵn ở xà nhà kho, đợi bố mẹ đi vắng", level::critical},
+            {"em không sao, nhờ chị nhắn cô giùm là em xin lỗi, lọ thuốc ngủ chắc là đủ", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Resolve, "don't anyone stop me", then a goodbye in the next sentence; "don't stop me" about a hobby
+// with no goodbye is nothing.
+TEST(TriageFresh15DontStopMe, ResolveDontStopMeAndGoodbyeIsCritical) {
+    expect_all(
+        {
+            {"em quyết rồi, đừng ai cản em nữa. tạm biệt", level::critical},
+            {"i've decided. don't anyone try to stop me. goodbye", level::critical},
+            {"我想好了，别拦我了。再见", level::critical},
+            {"don't stop me, i've decided to quit piano", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: knives in a cooking class, medicine taken and feeling better, "until now".
+TEST(TriageFresh15FalseFriends, CookingKnivesMedicineThatHelpedAndUntilNow) {
+    expect_all(
+        {
+            {"we brought our knives to cooking class today", level::low},
+            {"hôm nay lớp em mang dao đi giờ nấu ăn", level::low},
+            {"今天烹饪课要带刀，老师说小心", level::normal},
+            {"我吃了药，好多了", level::low},
+            {"我昨天感冒了，吃了药好多了", level::low},
+            {"took my meds this morning and feeling way better", level::normal},
+            {"初二的时候割过手，到现在都没人知道", level::high},
+            {"以前割过手，现在又想割了，刀就在手边", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
