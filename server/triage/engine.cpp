@@ -536,8 +536,16 @@ private:
             // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
             if (frameable(i)) {
                 const bool framed =
+                    // A frame word inside a preparation or farewell act is its object, not a frame ("gave
+                    // all my comics away", `cho hết truyện tranh`: fresh14/15 round, rule `frame_inside_act`).
+                    // Only P acts: a stripped collision such as `di xem phim voi dam` (V) stays framed.
                     (c != sig::H && class_in_clause(sig::FRAME, cl, [&](std::size_t j) {
-                         return (flags(j) & f_strong) || (flags(i) & f_topic);
+                         const bool frames = (flags(j) & f_strong) || (flags(i) & f_topic);
+                         if (frames && c == sig::P && contains(i, j)) {
+                             rule("frame_inside_act");
+                             return false;
+                         }
+                         return frames;
                      })) ||
                     (c != sig::H && t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m)) || message_framed(i);
                 if (framed && !ident) {

@@ -621,5 +621,61 @@ TEST(TriageFresh15FalseFriends, CookingKnivesMedicineThatHelpedAndUntilNow) {
     );
 }
 
+// Someone close in the student's room at night, again; a man circling the house, parked with the
+// lights off, in the yard at the windows (with present danger: critical).
+TEST(TriageFresh15Intruder, SomeoneInTheRoomOrAroundTheHouseNowIsCritical) {
+    expect_all(
+        {
+            {"my uncle is in my room again rn, pretending to sleep", level::critical},
+            {"there's a guy in our backyard looking in the windows right now and i'm home alone", level::critical},
+            {"a van keeps driving past my house and now it's parked across the street with the lights off, parents out till midnight", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hurt and kept from care, beaten or burned now, a friend lying still: violence now. A threat for
+// another day stays high.
+TEST(TriageFresh15HurtNow, InjuriesKeptFromCareAndBeatingsNowAreCritical) {
+    expect_all(
+        {
+            {"mẹ kế đánh em gãy tay, sưng to không cử động được mà không cho em đi viện", level::critical},
+            {"我爸刚刚打得我的手动不了，肿得很大，不准我去医院", level::critical},
+            {"bọn nó đang đánh hội đồng bạn em ở sau trường, bạn em nằm im không động đậy nữa", level::critical},
+            {"那几个人现在把我关在厕所里，用打火机烧我头发", level::critical},
+            {"几个高年级的说下周放学堵我，不给钱就打断我的腿", level::high},
+            {"em đang đánh răng rồi đi ngủ", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "This time": the place chosen, enough bought, nobody will find out: a plan, whatever the past says.
+TEST(TriageFresh15ThisTime, APastAttemptAndAPlanForThisTimeIsCritical) {
+    expect_all(
+        {
+            {"năm ngoái em thử một lần rồi, lần này em chọn được chỗ rồi, em mua đủ rồi", level::critical},
+            {"去年试过一次，这次地方我选好了，就今晚", level::critical},
+            {"em mua đủ đồ cho chuyến cắm trại rồi", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A group goodbye said as a farewell beside a time; a frame word inside an act is its object (rule
+// frame_inside_act), while a film in a plan for the evening stays a film.
+TEST(TriageFresh15Farewells, AGroupFarewellTonightAndComicsGivenAway) {
+    expect_all(
+        {
+            {"🌉 今晚 再见了大家", level::critical},
+            {"Chủ nhật này là sinh nhật em, cũng là ngày cuối luôn. Em cho hết sách với truyện tranh cho bạn rồi", level::critical},
+            {"大家拜拜，明天见", level::low},
+            {"tối nay em đi xem phim với đám bạn, tổng đài có làm không ạ", level::low},
+            {"có anh trên mạng hẹn cuối tuần đưa em đi khách sạn chơi, dặn đừng kể với ai", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
