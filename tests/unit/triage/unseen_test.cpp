@@ -677,5 +677,56 @@ TEST(TriageFresh15Farewells, AGroupFarewellTonightAndComicsGivenAway) {
     );
 }
 
+// A friend's last message ("don't look for me", "thanks for being my friend", a single "help"),
+// then silence: a farewell and an unreachable friend. "I'll head off first" is no farewell.
+TEST(TriageFresh15FriendsLastMessage, ALastMessageThenSilenceIsCritical) {
+    expect_all(
+        {
+            {"my friend texted me \"help\" an hour ago and now her phone goes straight to voicemail", level::critical},
+            {"nó nhắn \"đừng tìm tớ nữa\" rồi tắt máy luôn, gọi mãi không được", level::critical},
+            {"she texted me help with the math homework pls", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Married off by the family (a grave threat: with a day, critical; alone, high).
+TEST(TriageFresh15ForcedMarriage, AMarriageSetForADayIsCritical) {
+    expect_all(
+        {
+            {"bố mẹ nhận tiền sính lễ rồi, tuần sau họ đến bắt em về làm vợ", level::critical},
+            {"my uncle says they will marry me off tomorrow to a man twice my age", level::critical},
+            {"爸爸说明天就把我嫁给一个四十岁的人", level::critical},
+            {"họ hàng cứ ép em lấy chồng sớm", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Violence heard or seen now: a parent choked, a crash then silence; "just let go and it's over" on a roof.
+TEST(TriageFresh15ViolenceNow, ViolenceHappeningNowAndTheLastStepAreCritical) {
+    expect_all(
+        {
+            {"i heard a loud crash and screaming from my parents room and now it's quiet, mom isn't answering", level::critical},
+            {"my stepdad is choking my mom right now", level::critical},
+            {"em đang đứng trên mái tôn, chỉ cần buông tay là xong", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Homework about the set texts' characters is framed by the character's name; identifying with the
+// character is not.
+TEST(TriageFresh15SetTexts, ACharactersDeathInHomeworkIsNotRisk) {
+    expect_all(
+        {
+            {"cho em hỏi trong \"Lão Hạc\" vì sao lão lại chọn cái chết, mai em kiểm tra", level::normal},
+            {"老师问孔乙己最后是怎么死的", level::normal},
+            {"em thấy mình giống Lão Hạc, em muốn tự tử tối nay", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
