@@ -290,7 +290,13 @@ private:
                 if (rc == sig::A && cc == sig::HYP) continue;
                 if (in(rc, sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME)) continue;
                 fx_[r].alive = false;
-                rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : "directed_insult");
+                // A consuming H about the student's own suicide is a denial told after the thought ("i
+                // think about it, but i'd never do it", `但我不会去做的`: fresh14/15 round); the rest are
+                // directed insults.
+                rule(cc == sig::FF                                             ? "false_friend"
+                     : cc == sig::HYP                                          ? "hyperbole"
+                     : cc == sig::H && (facts_[c].category & entry_facts::cat_suicide) ? "denied_after"
+                                                                               : "directed_insult");
             }
         }
     }

@@ -728,5 +728,23 @@ TEST(TriageFresh15SetTexts, ACharactersDeathInHomeworkIsNotRisk) {
     );
 }
 
+// Ideation with "but I'd never do it" after it is a denial (high, rule denied_after); wondering what a
+// jump would feel like is an intrusive thought (high); a stutterer afraid to open the mouth is no
+// groping (a stripped collision), and a flag raised before class is no hanging.
+TEST(TriageFresh15DeniedAfter, AThoughtDeniedRightAfterItIsHigh) {
+    expect_all(
+        {
+            {"有时候会想从天台跳下去是什么感觉，但我不会的", level::high},
+            {"我常常想到死，但我知道我不会去做的", level::high},
+            {"sometimes i think about killing myself, but i would never actually do it", level::high},
+            {"em hay nghĩ đến chuyện tự tử, nhưng em biết em sẽ không làm đâu", level::high},
+            {"我常常想到自杀，今晚就去做", level::critical},
+            {"e noi lap nen so mo mieng truoc lop", level::low},
+            {"sáng thứ 2 lớp em treo cờ xong mới vào lớp", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
