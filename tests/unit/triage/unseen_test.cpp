@@ -746,5 +746,37 @@ TEST(TriageFresh15DeniedAfter, AThoughtDeniedRightAfterItIsHigh) {
     );
 }
 
+// Someone close coming into the room again, with the mother away tonight; the means held in hand;
+// the river bank reached with a message of thanks.
+TEST(TriageFresh15AgainTonight, ARepeatedNightVisitAndTheMeansInHandAreCritical) {
+    expect_all(
+        {
+            {"dượng lại vào phòng em tối qua, tối nay mẹ lại đi làm ca đêm, em sợ lắm", level::critical},
+            {"继父昨晚又来我房间了，今晚妈妈上夜班，我好怕", level::critical},
+            {"không đùa đâu, em đang cầm lưỡi lam trong tay", level::critical},
+            {"im holding the pills in my hand right now, i'm done", level::critical},
+            {"em ra tới bờ sông rồi, nhắn để cảm ơn mọi người thôi", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives that keep history and habits high: the abuser acting as if nothing happened or gone
+// to work (resolved), a swelling gone down, "no plan at all", thrown out (not a beating), a cut told as
+// nothing deep (a lapse).
+TEST(TriageFresh15AfterTheFact, AftermathsDenialsOfAPlanAndLapsesStayHigh) {
+    expect_all(
+        {
+            {"my dad slammed me against the door last night, bruise on my arm. he's acting like nothing happened today", level::high},
+            {"爸爸昨晚打了我妈，今天早上他出门上班了", level::high},
+            {"vết muỗi cắn hết sưng rồi ạ", level::low},
+            {"dạo này em hay nghĩ đến cái chết, nhưng không có kế hoạch gì đâu", level::high},
+            {"my parents kicked me out for now, staying at a friend's", level::high},
+            {"cut again tonight, nothing deep, i cleaned it", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
