@@ -778,5 +778,48 @@ TEST(TriageFresh15AfterTheFact, AftermathsDenialsOfAPlanAndLapsesStayHigh) {
     );
 }
 
+// High families (class H, or X/I/V alone): a parent's "you were a mistake", a burden to the family, a
+// wished crash, drinking to sleep, "candy" and weed, starving, image abuse and doxxing, a cousin's
+// "our secret", a kneeling punishment. Each stays below critical; the hard negatives stay low.
+TEST(TriageFresh15HighFamilies, AbuseBurdensHabitsAndImageAbuseAreHigh) {
+    expect_all(
+        {
+            {"mẹ em bảo đẻ ra em là sai lầm, nuôi em chỉ phí cơm", level::high},
+            {"em thấy mình là cái gánh của cả nhà", level::high},
+            {"mấy tuần nay tối nào em cũng uống rượu tới say", level::high},
+            {"tuần trước em thử kẹo ở quán bar, giờ thèm lắm", level::high},
+            {"con bé lớp bên 3 ngày chỉ uống nước, còn 35 kg mà vẫn thấy mình béo", level::high},
+            {"tụi nó tung ảnh em gần như khỏa thân lên nhóm lớp", level::high},
+            {"có người lộ số điện thoại và địa chỉ nhà em lên mạng", level::high},
+            {"my dad always tells me i'm a mistake", level::high},
+            {"sometimes when mom drives i think if we crashed it wouldnt be the worst thing", level::high},
+            {"i only eat like 500 calories a day and hide it", level::high},
+            {"someone made a deepfake nude of me", level::high},
+            {"我妈总说生我是个错误", level::high},
+            {"我活着只会拖累爸妈", level::high},
+            {"要是那场车祸死的是我就好了", level::high},
+            {"我每晚都要偷喝我爸的酒才能睡着", level::high},
+            {"他们每天放学把我堵在楼梯间要钱", level::high},
+            {"我怕怀孕了，怎么办", level::high},
+            {"我活着只会拖累爸妈，今晚就结束吧", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh15HighFamilies, LookalikesOfTheHighFamiliesStayLow) {
+    expect_all(
+        {
+            {"cái xe đạp bị tông vào cột điện lol", level::low},
+            {"em thích ăn kẹo dẻo lắm", level::low},
+            {"e dung keo dan lai cai hop but roi", level::low},
+            {"e thich 1 ban lop ben ma ko dam noi, a chi dung ke ai nha", level::low},
+            {"i fell asleep in the car on the way home lol", level::low},
+            {"我今天喝了一杯酒，睡得很好", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
