@@ -821,5 +821,38 @@ TEST(TriageFresh15HighFamilies, LookalikesOfTheHighFamiliesStayLow) {
     );
 }
 
+// The round's Chinese families read in Traditional characters too (t2s.tsv regenerated with
+// tests/triage/gen_t2s.py for the characters the new patterns use), and a child locked in a car with
+// the heat after a comma.
+TEST(TriageFresh15Traditional, TheFamiliesReadInTraditionalCharacters) {
+    expect_all(
+        {
+            {"計程車司機不按導航走，一直往郊外開，還把車門鎖了", level::critical},
+            {"放高利貸的說明天不還錢就把我帶走抵債", level::critical},
+            {"我媽總說生我是個錯誤", level::high},
+            {"今天烹飪課要帶刀，我好期待", level::low},
+            {"我弟弟三歲被鎖在車裡，太陽好曬，出不來", level::critical},
+            {"my little brother is locked in the car, it's so hot and he's crying", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Identity questions, sleeplessness, not belonging, living with a disability: ordinary topics, so
+// normal rather than low (rubric §5).
+TEST(TriageFresh15OrdinaryTopics, IdentitySleepAndBelongingAreNormal) {
+    expect_all(
+        {
+            {"em nghĩ em có thể là người đồng tính, nói với bố mẹ thế nào ạ", level::normal},
+            {"dạo này em mất ngủ, toàn nghĩ linh tinh", level::normal},
+            {"i can't fall asleep before 3 most nights", level::normal},
+            {"i'm autistic and the cafeteria noise is too much", level::normal},
+            {"我覺得自己可能鍾意女仔，唔知點同屋企人講", level::normal},
+            {"最近总是失眠", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
