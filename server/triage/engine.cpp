@@ -293,10 +293,8 @@ private:
                 // A consuming H about the student's own suicide is a denial told after the thought ("i
                 // think about it, but i'd never do it", `但我不会去做的`: fresh14/15 round); the rest are
                 // directed insults.
-                rule(cc == sig::FF                                             ? "false_friend"
-                     : cc == sig::HYP                                          ? "hyperbole"
-                     : cc == sig::H && (facts_[c].category & entry_facts::cat_suicide) ? "denied_after"
-                                                                               : "directed_insult");
+                const bool denial = cc == sig::H && (facts_[c].category & entry_facts::cat_suicide);
+                rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : denial ? "denied_after" : "directed_insult");
             }
         }
     }
