@@ -54,6 +54,8 @@ enum flag : std::uint32_t {
     f_secret = 1u << 18,   // X: a secrecy request; grooming beside abuse, a confidence beside self-harm
     f_unreachable = 1u << 19,  // O: someone cannot be reached (phone off, not answering): after a farewell or
                                // beside a means or ideation, silence is the last step of a plan
+    f_meet = 1u << 20,  // O: a meeting or pickup set ("he'll pick me up", `hẹn em ra bến xe`, 接我): beside a
+                        // grooming lure (X) the time word is not "later"; alone or beside anything else, nothing
 };
 inline constexpr std::uint32_t p_subtypes = f_prep | f_note | f_farewell | f_time | f_place;
 

@@ -290,7 +290,11 @@ private:
                 if (rc == sig::A && cc == sig::HYP) continue;
                 if (in(rc, sig::TP, sig::PAST, sig::O, sig::INT, sig::LAUGH, sig::FRAME)) continue;
                 fx_[r].alive = false;
-                rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : "directed_insult");
+                // A consuming H about the student's own suicide is a denial told after the thought ("i
+                // think about it, but i'd never do it", `但我不会去做的`: fresh14/15 round); the rest are
+                // directed insults.
+                const bool denial = cc == sig::H && (facts_[c].category & entry_facts::cat_suicide);
+                rule(cc == sig::FF ? "false_friend" : cc == sig::HYP ? "hyperbole" : denial ? "denied_after" : "directed_insult");
             }
         }
     }
@@ -450,6 +454,23 @@ private:
         return std::find(words.begin(), words.end(), txt) != words.end();
     }
 
+    // Negation scope (fresh14/15 round, rule `negation_scope_ended`): a negator covers the risk phrase
+    // right after it, and the next one only when no new first-person statement starts between them.
+    // "i dont wanna die i just wanna not be here" denies dying and then says something else: the second
+    // wish is not negated. "i'm not going to hurt myself or kill myself" keeps both under the "not".
+    bool new_statement_between(std::size_t neg, std::size_t i) {
+        for (std::size_t k = 0; k < n_; ++k) {
+            if (k == i || !in(orig(k), sig::A, sig::I, sig::SH, sig::S, sig::V)) continue;
+            if (hits_[k].begin < hits_[neg].end || hits_[k].end > hits_[i].begin) continue;
+            for (auto p = hits_[k].end; p < hits_[i].begin; ++p)
+                if (first_person(p)) {
+                    rule("negation_scope_ended");
+                    return true;
+                }
+        }
+        return false;
+    }
+
     // A first-person word in the risk statement: inside the phrase or anywhere in its clause; for a bare
     // topic word ("suicide attempt") only right before it ("my suicide attempt"), since "how should I
     // write about her suicide attempt" is about the topic.
@@ -519,8 +540,16 @@ private:
             // 1. Quotes and frames: a song, a novel, a presentation about suicide statistics.
             if (frameable(i)) {
                 const bool framed =
+                    // A frame word inside a preparation or farewell act is its object, not a frame ("gave
+                    // all my comics away", `cho hết truyện tranh`: fresh14/15 round, rule `frame_inside_act`).
+                    // Only P acts: a stripped collision such as `di xem phim voi dam` (V) stays framed.
                     (c != sig::H && class_in_clause(sig::FRAME, cl, [&](std::size_t j) {
-                         return (flags(j) & f_strong) || (flags(i) & f_topic);
+                         const bool frames = (flags(j) & f_strong) || (flags(i) & f_topic);
+                         if (frames && c == sig::P && contains(i, j)) {
+                             rule("frame_inside_act");
+                             return false;
+                         }
+                         return frames;
                      })) ||
                     (c != sig::H && t_.toks[hits_[i].begin].quoted && cue_in_msg(sig::FRAME, m)) || message_framed(i);
                 if (framed && !ident) {
@@ -542,9 +571,11 @@ private:
                 }
             }
             // 5. Past / history: a past attempt is high, not critical, unless it is happening again.
+            // A meeting cue ("he picked me up") says nothing about now.
+            const auto o_now_cue = [&](std::size_t j) { return !(flags(j) & f_meet); };
             const bool recurring_now =
-                cue_in_clause(sig::O, cl) ||
-                (cue_in_msg(sig::O, m) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
+                class_in_clause(sig::O, cl, o_now_cue) ||
+                (class_in_msg(sig::O, m, o_now_cue) && any_of_class(sig::P, [&](std::size_t j) { return clause(j) != cl; }));
             if (in(c, sig::A, sig::I, sig::SH, sig::S, sig::V, sig::M) && cue_in_clause(sig::PAST, cl) && !recurring_now) {
                 if (c == sig::M) {
                     f.weight = 0;
@@ -562,7 +593,7 @@ private:
                         // A negator may share a token with the phrase (làm gì có + có ý định tự sát).
                         if (hits_[j].begin >= hits_[i].begin) return false;
                         const auto dist = hits_[j].end >= hits_[i].begin ? 0u : hits_[i].begin - hits_[j].end;
-                        return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u);
+                        return dist <= (t_.toks[hits_[i].begin].han ? 6u : 5u) && !new_statement_between(j, i);
                     }) ||
                     class_in_clause(sig::NEGPOST, cl, [&](std::size_t j) {
                         return hits_[j].begin >= hits_[i].end && ends_clause(j);
@@ -630,7 +661,7 @@ private:
             const auto resolving = [&](std::size_t j) { return msg(j) == m && (flags(j) & f_resolved); };
             if (!any_of_class(sig::MIN, resolving)) continue;
             const bool now = class_in_clause(sig::O, cl, [&](std::size_t j) {
-                return !(flags(j) & (f_recur | f_time)) &&
+                return !(flags(j) & (f_recur | f_time | f_meet)) &&
                        !any_of_class(sig::MIN, [&](std::size_t r) { return resolving(r) && contains(r, j); });
             });
             if (now) continue;
@@ -686,7 +717,11 @@ private:
                 return fx_[j].weight > 0 && (in(fx_[j].cls, sig::A, sig::I, sig::M, sig::SH) ||
                                              (fx_[j].cls == sig::T && (flags(j) & f_grave)));
             });
-            if (everyday && !risk) {
+            // A pickup "from school today" beside a grooming lure is the meeting set, not an errand.
+            const bool lure_meeting = has_class(sig::X) && any_in_clause(cl, [&](std::size_t j) {
+                return orig(j) == sig::O && (flags(j) & f_meet);
+            });
+            if (everyday && !risk && !lure_meeting) {
                 fx_[i].weight = 0;
                 rule("everyday_time");
             }
@@ -710,6 +745,7 @@ private:
         int acts_weight = 0;
         int secret = 0;  // the strongest secrecy request (X `secret`), decided once the other classes are known
         bool unreachable = false;  // O `unreachable`: weighed once the farewells and means are known
+        bool meeting = false;      // O `meet`: a meeting or pickup set; read only beside a grooming lure
         for (std::size_t i = 0; i < n_; ++i) {
             const auto& f = fx_[i];
             if (!f.alive || f.weight <= 0 || is_cue(f.cls)) continue;
@@ -749,6 +785,10 @@ private:
             }
             if (f.cls == sig::O && (flags(i) & f_unreachable)) {
                 unreachable = true;
+                continue;
+            }
+            if (f.cls == sig::O && (flags(i) & f_meet)) {
+                meeting = true;
                 continue;
             }
             if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : (flags(i) & f_time) ? o_time : o_now) = true;
@@ -791,10 +831,15 @@ private:
                                       w(sig::C) || w(sig::X) || w(sig::K));
         if (later_violence && (psubs & f_time)) drop_time("violence_for_later");
         // The same for a grooming lure: gifts, secrecy and "this weekend, just the two of us" are high
-        // (grooming, rubric §5); a meeting now or a deadline (O: "he's outside", "by midnight") is not later.
-        const bool later_lure = w(sig::X) && !grave_threat && !o_now &&
+        // (grooming, rubric §5); a meeting now or a deadline (O: "he's outside", "by midnight") is not later,
+        // nor is a meeting or pickup set for today or tonight (O `meet` and an O time of day: "he'll pick me
+        // up at 11 tonight", `hẹn em 9h tối nay ra bến xe`, `今晚在校门口接我`; fresh14/15 round, rule
+        // `lure_meeting_set`). A meeting set for the weekend or tomorrow is still a lure for later (high).
+        const bool lure_alone = w(sig::X) && !grave_threat && !o_now &&
                                 !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) || w(sig::C));
+        const bool later_lure = lure_alone && !(meeting && o_time);
         if (later_lure && (psubs & f_time)) drop_time("lure_for_later");
+        if (lure_alone && meeting && o_time && (psubs & f_time)) rule("lure_meeting_set");
         // Self-harm told as a slip after a clean period or as a surface injury ("relapsed tonight after 60
         // days clean, just scratches", `cai được 4 tháng rồi mà hôm nay lại…`): the time word says when it
         // happened, not that danger goes on. High, as self-harm is, unless anything else raises it.
@@ -973,7 +1018,9 @@ assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vecto
 // present danger (O) only beside abuse, a threat or a farewell, all of them in this list. The rules
 // before decide() never raise a hit: they drop it, zero its weight, or make it N (2) or H (6) from
 // a class that is itself in the list (past, denial). So without such a hit the verdict is normal at
-// most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low.
+// most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low. The O cues that
+// only feed a rule (`unreachable` after a farewell, `meet` beside a lure) need a P act or an X, both in
+// the list, to count.
 // tests/unit/triage/window_test.cpp checks the bound against the rules on every evaluation window.
 level level_bound(const lexicon& lex, std::span<const hit> hits) {
     level bound = level::low;

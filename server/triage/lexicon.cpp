@@ -348,6 +348,7 @@ public:
                 fail(where, "the flags resolved and lapse belong on a MIN cue");
             if ((e.flags & f_secret) && e.cls != sig::X) fail(where, "the flag secret belongs on an X pattern");
             if ((e.flags & f_unreachable) && e.cls != sig::O) fail(where, "the flag unreachable belongs on an O cue");
+            if ((e.flags & f_meet) && e.cls != sig::O) fail(where, "the flag meet belongs on an O cue");
             if ((e.flags & f_routine) && e.cls != sig::N && e.cls != sig::L)
                 fail(where, "the flag routine belongs on an N or L pattern");
             if (e.pattern.empty()) fail(where, "empty pattern");
@@ -516,6 +517,7 @@ private:
             else if (f == "lapse") flags |= f_lapse;
             else if (f == "secret") flags |= f_secret;
             else if (f == "unreachable") flags |= f_unreachable;
+            else if (f == "meet") flags |= f_meet;
             else fail(where, "unknown flag '" + f + "'");
         }
         return flags;

@@ -202,10 +202,11 @@ namespace {
 
 // Rules that recognised a benign or already-weighed context. The model has not seen these contexts
 // spelled out (an act with an ordinary reason, a denial, a lapse, homework, a friend's confidence, a
-// resolved past, an abuser who is away today), so where a rule read one, the rule's level stands.
-constexpr std::array<std::string_view, 9> vetoing_rules = {
+// resolved past, an abuser who is away today, a thought denied right after it), so where a rule read one,
+// the rule's level stands.
+constexpr std::array<std::string_view, 10> vetoing_rules = {
     "routine_act", "denial", "denial_minimised", "self_harm_lapse", "frame", "resolved_history", "confided_secret", "past",
-    "time_inside_resolution",
+    "time_inside_resolution", "denied_after",
 };
 // Fewer tokens than this are too little evidence: the bias and one or two words would decide.
 constexpr std::size_t min_tokens = 4;

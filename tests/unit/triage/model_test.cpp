@@ -117,6 +117,8 @@ TEST_F(RiskModelInEngine, LeavesShortTextsAndBenignContextsToTheRules) {
     EXPECT_NE(eng.assess("I gave my old clothes to charity and deleted my instagram because of spam.").lvl, level::critical);
     EXPECT_NE(eng.assess("i'm not going to kill myself").lvl, level::critical);
     EXPECT_NE(eng.assess("toi nay em lai cat tay sau 3 thang cai, chi xuoc thoi").lvl, level::critical);
+    // A thought denied right after it (rule denied_after, fresh14/15 round).
+    EXPECT_NE(eng.assess("sometimes i think about killing myself, but i would never actually do it").lvl, level::critical);
 }
 
 TEST_F(RiskModelInEngine, TheSessionWindowAsksTheModelToo) {

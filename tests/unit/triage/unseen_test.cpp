@@ -447,5 +447,412 @@ TEST(TriageFresh13Untuned, AThreatAtTheDoorIfIDontComeDown) {
     );
 }
 
+// fresh14/15 round. A negator covers the risk phrase after it, and the next one only when no new
+// first-person statement starts between them: denying death and then wishing to be gone is a wish.
+TEST(TriageFresh15NegationScope, ANewStatementAfterADenialIsNotNegated) {
+    expect_all(
+        {
+            {"i don't want to die, i guess i just want to vanish for a bit", level::high},
+            {"i dont wanna die i honestly just wanna not exist for a while", level::high},
+            {"em không muốn chết em chỉ muốn biến mất một thời gian thôi", level::high},
+            {"我不想死 我只是想消失一阵子", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: one negator over two joined phrases still denies both; a denial with a minimiser
+// and nothing after it stays a minimised denial.
+TEST(TriageFresh15NegationScope, OneNegatorOverJoinedPhrasesStillDeniesBoth) {
+    expect_all(
+        {
+            {"i'm not going to hurt myself or kill myself, promise", level::high},
+            {"not suicidal at all, just stressed about finals", level::normal},
+            {"em không muốn chết đâu, chỉ mệt vì thi thôi", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A meeting or pickup set for today or tonight (O `meet`) beside a grooming lure (X) is not a lure for
+// later (rule `lure_meeting_set`); a pickup by a parent, or a meeting for another day, is not raised.
+TEST(TriageFresh15LureMeeting, AnOnlineContactPickingTheStudentUpTonightIsCritical) {
+    expect_all(
+        {
+            {"a guy i met on discord is picking me up at 10 tonight, he said not to tell my parents", level::critical},
+            {"this 22 year old dude from fortnite wants to meet at a hotel tonight. mom thinks im at a sleepover", level::critical},
+            {"a guy ive been chatting with online is picking me up from school today, he told me not to tell anyone", level::critical},
+            {"anh quen qua facebook hẹn tối nay 10 giờ ra bến xe, dặn em đừng nói với bố mẹ", level::critical},
+            {"anh quen qua facebook hen toi nay 10 gio ra ben xe, dan em dung noi voi bo me", level::critical},
+            {"网上认识的叔叔说今晚来接我，叫我别告诉爸妈", level::critical},
+            {"網上認識的叔叔說今晚來接我，叫我別告訴爸媽", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh15LureMeeting, NoLureOrNoMeetingSetStaysBelowCritical) {
+    expect_all(
+        {
+            {"a guy i met on discord keeps asking to meet up and says not to tell my parents", level::high},
+            {"anh quen qua zalo hay rủ em đi chơi, dặn đừng kể với ai", level::high},
+            {"có anh quen qua zalo hẹn chủ nhật tuần sau qua đón em đi chơi, dặn đừng nói với ai", level::high},
+            {"my mom is picking me up at 10 tonight after the concert", level::normal},
+            {"mẹ em tối nay qua đón em lúc 9 giờ", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A stranger who says a parent sent him, an online contact at the door, a job far away with the fare
+// paid, a loan shark who will take the student for the debt (a grave threat: a deadline makes it critical).
+TEST(TriageFresh15Trafficking, ImpostorPickupsJobLuresAndDebtDeadlines) {
+    expect_all(
+        {
+            {"the man said my dad sent him to pick me up, he's telling me to get in his car now", level::critical},
+            {"có ông lạ bảo mẹ em nhờ chú qua đón em, ông ấy đang đứng ngoài cổng trường", level::critical},
+            {"anh quen trên game 25 tuổi, đòi đưa em sang Campuchia làm việc lương cao", level::high},
+            {"chủ nợ của bố nói nếu mai không trả thì bắt em đi tiếp khách trừ nợ, mai là hạn chót rồi", level::critical},
+            {"the loan shark said if my dad doesnt pay by tomorrow they'll take me to work off the debt", level::critical},
+            {"放高利贷的说明天不还钱就把我带走抵债", level::critical},
+            {"放高利贷的人说以后见到我就把我带走抵债", level::high},
+            {"爸爸喝醉了会打我，今天他去外地上班了", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A driver off route (O) with the car doors locked (C) is confinement now; a detour alone is nothing.
+TEST(TriageFresh15Driver, OffRouteWithTheDoorsLockedIsCritical) {
+    expect_all(
+        {
+            {"the uber driver isnt following the map anymore and he locked the car doors, my phone is at 5%", level::critical},
+            {"tài xế grab không đi theo bản đồ, chạy vào đường vắng, khóa hết cửa xe rồi", level::critical},
+            {"滴滴司机不按导航走，一直往郊外开，还把车门锁了", level::critical},
+            {"the bus driver took a different way today because of roadworks lol", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Small children alone for days (C) with the food gone or the power cut (O), a child locked in a hot
+// car, a sibling who does not wake: neglect now. A power cut alone is nothing.
+TEST(TriageFresh15Neglect, SmallChildrenAloneForDaysWithNoFoodAreCritical) {
+    expect_all(
+        {
+            {"dad's been gone since monday and hasn't come back, me and my little brother (5) ran out of food and the power got cut off", level::critical},
+            {"bố mẹ đi làm ăn xa, em với em trai ở nhà một mình 4 ngày rồi, hết gạo, em trai sốt cao gọi không dậy", level::critical},
+            {"爸妈好几天没回来了，我跟妹妹在家四天了，饭都吃完了，妹妹叫不醒", level::critical},
+            {"my baby sister is locked in the car in the sun and my dad is passed out drunk", level::critical},
+            {"em trai em 3 tuổi bị khóa trong xe hơi ngoài nắng, bố say không dậy", level::critical},
+            {"the power got cut off during the storm lol, reading by candlelight", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A knife in hand is a means now, whatever laughter came before it.
+TEST(TriageFresh15KnifeInHand, AKnifeInHandAfterALaughIsCritical) {
+    expect_all(
+        {
+            {"lol jk jk... actually no, the knife is already in my hand", level::critical},
+            {"哈哈哈 开玩笑的 不对 我说真的 刀现在在我手里", level::critical},
+            {"haha đùa thôi, mà thật đấy, con dao đang trên tay em rồi", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Reassurance, then possessions handed on, an absence foretold, thanks for the years: a farewell.
+TEST(TriageFresh15ReassuredFarewell, ReassuranceThenALeavingIsCritical) {
+    expect_all(
+        {
+            {"im totally ok dont worry about me. my cousin can have my ps5 and my clothes. sorry for being a burden", level::critical},
+            {"em ổn mà, đừng lo cho em. Cái máy tính em để lại cho em gái nhé. Tạm biệt mọi người", level::critical},
+            {"我没事，别担心。我的游戏账号全部送给表弟了，以后不用等我上线了", level::critical},
+            {"all good here! just wanted to say you guys were always so kind to me. wont be online after tonight", level::critical},
+            {"e ko sao đâu, từ mai e sẽ không nhắn nữa, cảm ơn vì đã ở bên e suốt mấy năm", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Denials that carry a plan: the place named, "not yet", the rope tied and the time chosen, "enough".
+TEST(TriageFresh15DenialWithPlan, ADenialBesideAPlanIsCritical) {
+    expect_all(
+        {
+            {"not suicidal or anything, im just heading to the train tracks after school", level::critical},
+            {"im on the roof of my building. not jumping yet, just sitting", level::critical},
+            {"ko đùa đâu, dây em chuẩn bị rồi, buộc sẵn ở xà nhà kho, đợi bố mẹ đi vắng", level::critical},
+            {"em không sao, nhờ chị nhắn cô giùm là em xin lỗi, lọ thuốc ngủ chắc là đủ", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Resolve, "don't anyone stop me", then a goodbye in the next sentence; "don't stop me" about a hobby
+// with no goodbye is nothing.
+TEST(TriageFresh15DontStopMe, ResolveDontStopMeAndGoodbyeIsCritical) {
+    expect_all(
+        {
+            {"em quyết rồi, đừng ai cản em nữa. tạm biệt", level::critical},
+            {"i've decided. don't anyone try to stop me. goodbye", level::critical},
+            {"我想好了，别拦我了。再见", level::critical},
+            {"don't stop me, i've decided to quit piano", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: knives in a cooking class, medicine taken and feeling better, "until now".
+TEST(TriageFresh15FalseFriends, CookingKnivesMedicineThatHelpedAndUntilNow) {
+    expect_all(
+        {
+            {"we brought our knives to cooking class today", level::low},
+            {"hôm nay lớp em mang dao đi giờ nấu ăn", level::low},
+            {"今天烹饪课要带刀，老师说小心", level::normal},
+            {"我吃了药，好多了", level::low},
+            {"我昨天感冒了，吃了药好多了", level::low},
+            {"took my meds this morning and feeling way better", level::normal},
+            {"初二的时候割过手，到现在都没人知道", level::high},
+            {"以前割过手，现在又想割了，刀就在手边", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Someone close in the student's room at night, again; a man circling the house, parked with the
+// lights off, in the yard at the windows (with present danger: critical).
+TEST(TriageFresh15Intruder, SomeoneInTheRoomOrAroundTheHouseNowIsCritical) {
+    expect_all(
+        {
+            {"my uncle is in my room again rn, pretending to sleep", level::critical},
+            {"there's a guy in our backyard looking in the windows right now and i'm home alone", level::critical},
+            {"a van keeps driving past my house and now it's parked across the street with the lights off, parents out till midnight", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hurt and kept from care, beaten or burned now, a friend lying still: violence now. A threat for
+// another day stays high.
+TEST(TriageFresh15HurtNow, InjuriesKeptFromCareAndBeatingsNowAreCritical) {
+    expect_all(
+        {
+            {"mẹ kế đánh em gãy tay, sưng to không cử động được mà không cho em đi viện", level::critical},
+            {"我爸刚刚打得我的手动不了，肿得很大，不准我去医院", level::critical},
+            {"bọn nó đang đánh hội đồng bạn em ở sau trường, bạn em nằm im không động đậy nữa", level::critical},
+            {"那几个人现在把我关在厕所里，用打火机烧我头发", level::critical},
+            {"几个高年级的说下周放学堵我，不给钱就打断我的腿", level::high},
+            {"em đang đánh răng rồi đi ngủ", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "This time": the place chosen, enough bought, nobody will find out: a plan, whatever the past says.
+TEST(TriageFresh15ThisTime, APastAttemptAndAPlanForThisTimeIsCritical) {
+    expect_all(
+        {
+            {"năm ngoái em thử một lần rồi, lần này em chọn được chỗ rồi, em mua đủ rồi", level::critical},
+            {"去年试过一次，这次地方我选好了，就今晚", level::critical},
+            {"em mua đủ đồ cho chuyến cắm trại rồi", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A group goodbye said as a farewell beside a time; a frame word inside an act is its object (rule
+// frame_inside_act), while a film in a plan for the evening stays a film.
+TEST(TriageFresh15Farewells, AGroupFarewellTonightAndComicsGivenAway) {
+    expect_all(
+        {
+            {"🌉 今晚 再见了大家", level::critical},
+            {"Chủ nhật này là sinh nhật em, cũng là ngày cuối luôn. Em cho hết sách với truyện tranh cho bạn rồi", level::critical},
+            {"大家拜拜，明天见", level::low},
+            {"tối nay em đi xem phim với đám bạn, tổng đài có làm không ạ", level::low},
+            {"có anh trên mạng hẹn cuối tuần đưa em đi khách sạn chơi, dặn đừng kể với ai", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A friend's last message ("don't look for me", "thanks for being my friend", a single "help"),
+// then silence: a farewell and an unreachable friend. "I'll head off first" is no farewell.
+TEST(TriageFresh15FriendsLastMessage, ALastMessageThenSilenceIsCritical) {
+    expect_all(
+        {
+            {"my friend texted me \"help\" an hour ago and now her phone goes straight to voicemail", level::critical},
+            {"nó nhắn \"đừng tìm tớ nữa\" rồi tắt máy luôn, gọi mãi không được", level::critical},
+            {"she texted me help with the math homework pls", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Married off by the family (a grave threat: with a day, critical; alone, high).
+TEST(TriageFresh15ForcedMarriage, AMarriageSetForADayIsCritical) {
+    expect_all(
+        {
+            {"bố mẹ nhận tiền sính lễ rồi, tuần sau họ đến bắt em về làm vợ", level::critical},
+            {"my uncle says they will marry me off tomorrow to a man twice my age", level::critical},
+            {"爸爸说明天就把我嫁给一个四十岁的人", level::critical},
+            {"họ hàng cứ ép em lấy chồng sớm", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Violence heard or seen now: a parent choked, a crash then silence; "just let go and it's over" on a roof.
+TEST(TriageFresh15ViolenceNow, ViolenceHappeningNowAndTheLastStepAreCritical) {
+    expect_all(
+        {
+            {"i heard a loud crash and screaming from my parents room and now it's quiet, mom isn't answering", level::critical},
+            {"my stepdad is choking my mom right now", level::critical},
+            {"em đang đứng trên mái tôn, chỉ cần buông tay là xong", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Homework about the set texts' characters is framed by the character's name; identifying with the
+// character is not.
+TEST(TriageFresh15SetTexts, ACharactersDeathInHomeworkIsNotRisk) {
+    expect_all(
+        {
+            {"cho em hỏi trong \"Lão Hạc\" vì sao lão lại chọn cái chết, mai em kiểm tra", level::normal},
+            {"老师问孔乙己最后是怎么死的", level::normal},
+            {"em thấy mình giống Lão Hạc, em muốn tự tử tối nay", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Ideation with "but I'd never do it" after it is a denial (high, rule denied_after); wondering what a
+// jump would feel like is an intrusive thought (high); a stutterer afraid to open the mouth is no
+// groping (a stripped collision), and a flag raised before class is no hanging.
+TEST(TriageFresh15DeniedAfter, AThoughtDeniedRightAfterItIsHigh) {
+    expect_all(
+        {
+            {"有时候会想从天台跳下去是什么感觉，但我不会的", level::high},
+            {"我常常想到死，但我知道我不会去做的", level::high},
+            {"sometimes i think about killing myself, but i would never actually do it", level::high},
+            {"em hay nghĩ đến chuyện tự tử, nhưng em biết em sẽ không làm đâu", level::high},
+            {"我常常想到自杀，今晚就去做", level::critical},
+            {"e noi lap nen so mo mieng truoc lop", level::low},
+            {"sáng thứ 2 lớp em treo cờ xong mới vào lớp", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Someone close coming into the room again, with the mother away tonight; the means held in hand;
+// the river bank reached with a message of thanks.
+TEST(TriageFresh15AgainTonight, ARepeatedNightVisitAndTheMeansInHandAreCritical) {
+    expect_all(
+        {
+            {"dượng lại vào phòng em tối qua, tối nay mẹ lại đi làm ca đêm, em sợ lắm", level::critical},
+            {"继父昨晚又来我房间了，今晚妈妈上夜班，我好怕", level::critical},
+            {"không đùa đâu, em đang cầm lưỡi lam trong tay", level::critical},
+            {"im holding the pills in my hand right now, i'm done", level::critical},
+            {"em ra tới bờ sông rồi, nhắn để cảm ơn mọi người thôi", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives that keep history and habits high: the abuser acting as if nothing happened or gone
+// to work (resolved), a swelling gone down, "no plan at all", thrown out (not a beating), a cut told as
+// nothing deep (a lapse).
+TEST(TriageFresh15AfterTheFact, AftermathsDenialsOfAPlanAndLapsesStayHigh) {
+    expect_all(
+        {
+            {"my dad slammed me against the door last night, bruise on my arm. he's acting like nothing happened today", level::high},
+            {"爸爸昨晚打了我妈，今天早上他出门上班了", level::high},
+            {"vết muỗi cắn hết sưng rồi ạ", level::low},
+            {"dạo này em hay nghĩ đến cái chết, nhưng không có kế hoạch gì đâu", level::high},
+            {"my parents kicked me out for now, staying at a friend's", level::high},
+            {"cut again tonight, nothing deep, i cleaned it", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// High families (class H, or X/I/V alone): a parent's "you were a mistake", a burden to the family, a
+// wished crash, drinking to sleep, "candy" and weed, starving, image abuse and doxxing, a cousin's
+// "our secret", a kneeling punishment. Each stays below critical; the hard negatives stay low.
+TEST(TriageFresh15HighFamilies, AbuseBurdensHabitsAndImageAbuseAreHigh) {
+    expect_all(
+        {
+            {"mẹ em bảo đẻ ra em là sai lầm, nuôi em chỉ phí cơm", level::high},
+            {"em thấy mình là cái gánh của cả nhà", level::high},
+            {"mấy tuần nay tối nào em cũng uống rượu tới say", level::high},
+            {"tuần trước em thử kẹo ở quán bar, giờ thèm lắm", level::high},
+            {"con bé lớp bên 3 ngày chỉ uống nước, còn 35 kg mà vẫn thấy mình béo", level::high},
+            {"tụi nó tung ảnh em gần như khỏa thân lên nhóm lớp", level::high},
+            {"có người lộ số điện thoại và địa chỉ nhà em lên mạng", level::high},
+            {"my dad always tells me i'm a mistake", level::high},
+            {"sometimes when mom drives i think if we crashed it wouldnt be the worst thing", level::high},
+            {"i only eat like 500 calories a day and hide it", level::high},
+            {"someone made a deepfake nude of me", level::high},
+            {"我妈总说生我是个错误", level::high},
+            {"我活着只会拖累爸妈", level::high},
+            {"要是那场车祸死的是我就好了", level::high},
+            {"我每晚都要偷喝我爸的酒才能睡着", level::high},
+            {"他们每天放学把我堵在楼梯间要钱", level::high},
+            {"我怕怀孕了，怎么办", level::high},
+            {"我活着只会拖累爸妈，今晚就结束吧", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh15HighFamilies, LookalikesOfTheHighFamiliesStayLow) {
+    expect_all(
+        {
+            {"cái xe đạp bị tông vào cột điện lol", level::low},
+            {"em thích ăn kẹo dẻo lắm", level::low},
+            {"e dung keo dan lai cai hop but roi", level::low},
+            {"e thich 1 ban lop ben ma ko dam noi, a chi dung ke ai nha", level::low},
+            {"i fell asleep in the car on the way home lol", level::low},
+            {"我今天喝了一杯酒，睡得很好", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// The round's Chinese families read in Traditional characters too (t2s.tsv regenerated with
+// tests/triage/gen_t2s.py for the characters the new patterns use), and a child locked in a car with
+// the heat after a comma.
+TEST(TriageFresh15Traditional, TheFamiliesReadInTraditionalCharacters) {
+    expect_all(
+        {
+            {"計程車司機不按導航走，一直往郊外開，還把車門鎖了", level::critical},
+            {"放高利貸的說明天不還錢就把我帶走抵債", level::critical},
+            {"我媽總說生我是個錯誤", level::high},
+            {"今天烹飪課要帶刀，我好期待", level::low},
+            {"我弟弟三歲被鎖在車裡，太陽好曬，出不來", level::critical},
+            {"my little brother is locked in the car, it's so hot and he's crying", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Identity questions, sleeplessness, not belonging, living with a disability: ordinary topics, so
+// normal rather than low (rubric §5).
+TEST(TriageFresh15OrdinaryTopics, IdentitySleepAndBelongingAreNormal) {
+    expect_all(
+        {
+            {"em nghĩ em có thể là người đồng tính, nói với bố mẹ thế nào ạ", level::normal},
+            {"dạo này em mất ngủ, toàn nghĩ linh tinh", level::normal},
+            {"i can't fall asleep before 3 most nights", level::normal},
+            {"i'm autistic and the cafeteria noise is too much", level::normal},
+            {"我覺得自己可能鍾意女仔，唔知點同屋企人講", level::normal},
+            {"最近总是失眠", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
