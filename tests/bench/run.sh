@@ -214,6 +214,13 @@ printf '%-34s %14s %14s\n' "KB per idle connection" "$echo_idle" "$tamsu_idle"
 printf '%-34s %14s %14s\n' "errors (all tamsu runs)" "" "$tamsu_errors"
 printf '%-34s %14s %14s\n' "peak RSS after load runs, KB" "" "$tamsu_hwm"
 echo "tamsu / echo: ${ratio} % (target >= 50 %);  idle: target <= 12 KB per connection"
+# On a shared machine the two medians can come from different moments; each run's tamsu against the
+# echo run just before it is steadier.
+pairs=$(paste <(field msgs_per_s <"$tmp/echo.results") <(field msgs_per_s <"$tmp/tamsu.results") |
+    awk '$1 > 0 { printf "%.0f\n", 100 * $2 / $1 }')
+if [[ -n "$pairs" ]]; then
+    echo "pairwise (each tamsu run / the echo run before it): $(echo "$pairs" | sed 's/$/ %/' | paste -sd, - | sed 's/,/, /g'); median $(echo "$pairs" | median) %"
+fi
 
 m=$tmp/metrics.final
 if grep -q '^tamsu_writer_batches_total' "$m"; then
