@@ -985,5 +985,62 @@ TEST(TriageFresh16Precision, JokesEssaysAndStrippedCollisionsStayBelowCritical) 
     );
 }
 
+// Vietnamese typed without accents: `danh tinh` (identity) is not `đánh`, `co nen … ko` (should I) is not
+// `cô nện`, `treo co quanh san truong` hangs a flag, `xuat khau lao dong` is work abroad, `ko sau lam` (not
+// deep) is not an injury.
+TEST(TriageFresh16StrippedCollisions, EverydayWordsTypedWithoutAccentsAreNotViolence) {
+    expect_all(
+        {
+            {"nhan tin o day thi co ai biet danh tinh cua minh khong a", level::low},
+            {"ban trai che minh map, minh co nen an kieng ko", level::normal},
+            {"sang thu hai lop e phai treo co quanh san truong", level::low},
+            {"ba me e di xuat khau lao dong o han, e o voi ong ba", level::normal},
+            {"em hay cao tay bang compa moi khi bi diem kem, ko sau lam", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Self-harm kept up for months is a habit (high), the blade beside it is not an attempt now; the abuser
+// asleep now says the danger stopped; a kitchen question is not self-harm; a deadline makes "kms" hyperbole.
+TEST(TriageFresh16HabitAndContext, HabitsPausesAndSchoolWorkStayBelowCritical) {
+    expect_all(
+        {
+            {"been scratching my legs with a razor blade for a few weeks, nobody has noticed", level::high},
+            {"my dad smashed a glass at me when he was drunk tonight, he's passed out now", level::high},
+            {"any tips to avoid cutting my fingers when chopping carrots in food tech tomorrow", level::low},
+            {"kms the group assignment is due tomorrow and nobody has started", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Not minding living or dying, rather not existing, thinking about how and then denying it: high.
+TEST(TriageFresh16PassiveIdeation, IndifferenceAndDeniedThoughtsAreHigh) {
+    expect_all(
+        {
+            {"dạo này em thấy sống cũng được chết cũng chẳng sao", level::high},
+            {"honestly id rather not be alive most days", level::high},
+            {"i think about how i'd do it sometimes, like the train station, but i won't", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Lures and bullying told without the usual words: a model job with photos first, a talent scout abroad,
+// a stranger asking what the student wears, a photo edited into a funeral portrait, a slur.
+TEST(TriageFresh16Lures, ModelJobsScoutsAndEditedPortraitsAreHigh) {
+    expect_all(
+        {
+            {"có chị trên facebook rủ em làm mẫu ảnh ở hà nội, bao ăn ở, bảo gửi trước vài tấm đồ lót", level::high},
+            {"a scout on tiktok says she can get me modelling work overseas and will pay for the flight", level::high},
+            {"有个网友老是问我晚上睡觉穿什么", level::high},
+            {"他们把我的照片P成遗照发到班群", level::high},
+            {"tụi nó suốt ngày gọi em là bê đê", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
