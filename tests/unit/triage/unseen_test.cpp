@@ -1042,5 +1042,35 @@ TEST(TriageFresh16Lures, ModelJobsScoutsAndEditedPortraitsAreHigh) {
     );
 }
 
+// Held and unable to leave: the phone or papers taken, the gate locked, a door locked from outside, a
+// borrowed phone in secret; a child sent off to be married; someone told where the rope is; "end it" in
+// a Vietnamese sentence.
+TEST(TriageFresh16Held, TakenPapersAndLockedDoorsAreCritical) {
+    expect_all(
+        {
+            {"bà chủ quán thu hết căn cước, không cho em về quê, em phải mượn máy người khác gọi lén", level::critical},
+            {"ba chu quan thu het can cuoc, ko cho e ve que, e phai muon may nguoi khac goi len", level::critical},
+            {"the agency kept our passports and the gate is locked from outside, i don't know what city this is", level::critical},
+            {"到了工厂护照就被收走了，每天关在宿舍里不让出去", level::critical},
+            {"my parents are sending my sister off to marry a man twice her age, she is begging me right now", level::critical},
+            {"i just want one person to know where the pills are. not doing anything yet", level::critical},
+            {"em tính end it thật, tối nay", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: papers kept for a visa or a school file, a phone borrowed for homework.
+TEST(TriageFresh16Held, OrdinaryPapersAndDoorsStayLow) {
+    expect_all(
+        {
+            {"my passport is at the embassy for the visa, will it be back before the trip", level::low},
+            {"trường giữ giấy khai sinh của em để làm hồ sơ thi", level::normal},
+            {"我借别人的手机查作业", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
