@@ -1026,8 +1026,8 @@ assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vecto
 // before decide() never raise a hit: they drop it, zero its weight, or make it N (2) or H (6) from
 // a class that is itself in the list (past, denial). So without such a hit the verdict is normal at
 // most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low. The O cues that
-// only feed a rule (`unreachable` after a farewell, `meet` beside a lure) need a P act or an X, both in
-// the list, to count.
+// only feed a rule (`unreachable` after a farewell, `meet` or `meet,time` beside a lure) need a P act or an
+// X, both in the list, to count.
 // tests/unit/triage/window_test.cpp checks the bound against the rules on every evaluation window.
 level level_bound(const lexicon& lex, std::span<const hit> hits) {
     level bound = level::low;
