@@ -1072,5 +1072,17 @@ TEST(TriageFresh16Held, OrdinaryPapersAndDoorsStayLow) {
     );
 }
 
+// Walking into the water is a method (M): with letters written it is a plan; a walk on the beach is not.
+TEST(TriageFresh16WaterMethod, WalkingIntoTheWaterWithLettersIsCritical) {
+    expect_all(
+        {
+            {"i wrote letters to my mum and my brother. sunday i walk into the sea", level::critical},
+            {"给妈妈的信写好了，周日我就走进海里", level::critical},
+            {"we walked into the sea at sunset on holiday, so pretty", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
