@@ -542,10 +542,12 @@ private:
                 const bool framed =
                     // A frame word inside a preparation or farewell act is its object, not a frame ("gave
                     // all my comics away", `cho hết truyện tranh`: fresh14/15 round, rule `frame_inside_act`).
-                    // Only P acts: a stripped collision such as `di xem phim voi dam` (V) stays framed.
+                    // Only P acts, and sexual abuse whose pattern holds the frame word as its pretext
+                    // ("gọi em sang nhà xem phim rồi sờ soạng": fresh16 round); a stripped collision such as
+                    // `di xem phim voi dam` (V) stays framed.
                     (c != sig::H && class_in_clause(sig::FRAME, cl, [&](std::size_t j) {
                          const bool frames = (flags(j) & f_strong) || (flags(i) & f_topic);
-                         if (frames && c == sig::P && contains(i, j)) {
+                         if (frames && (c == sig::P || c == sig::S) && contains(i, j)) {
                              rule("frame_inside_act");
                              return false;
                          }
@@ -733,7 +735,7 @@ private:
         auto w = [&](sig s) -> int& { return cmax[static_cast<std::size_t>(s)]; };
         std::uint32_t psubs = 0;
         std::array<int, 5> pw{};  // strongest weight per P sub-type (prep, note, farewell, time, place)
-        bool o_now = false, o_recur = false, o_time = false;
+        bool o_now = false, o_recur = false, o_time = false, meeting_set = false;
         bool grave_threat = false;
         int second_farewell = 0;
         std::size_t farewell_hit = n_;  // the strongest farewell so far
@@ -788,7 +790,11 @@ private:
                 continue;
             }
             if (f.cls == sig::O && (flags(i) & f_meet)) {
+                // A meeting set with its day or its journey in the same words ("flying in on friday",
+                // `mai 6h sáng chú tới đón em`, `车票都买好了`; flags `meet time`, fresh16 round) is set,
+                // not later, as a meeting beside a time of day is. It reads only beside a lure (X).
                 meeting = true;
+                if (flags(i) & f_time) meeting_set = true;
                 continue;
             }
             if (f.cls == sig::O) ((flags(i) & f_recur) ? o_recur : (flags(i) & f_time) ? o_time : o_now) = true;
@@ -837,9 +843,10 @@ private:
         // `lure_meeting_set`). A meeting set for the weekend or tomorrow is still a lure for later (high).
         const bool lure_alone = w(sig::X) && !grave_threat && !o_now &&
                                 !(w(sig::A) || w(sig::I) || w(sig::M) || w(sig::SH) || w(sig::S) || w(sig::V) || w(sig::C));
-        const bool later_lure = lure_alone && !(meeting && o_time);
+        const bool set = meeting && (o_time || meeting_set);
+        const bool later_lure = lure_alone && !set;
         if (later_lure && (psubs & f_time)) drop_time("lure_for_later");
-        if (lure_alone && meeting && o_time && (psubs & f_time)) rule("lure_meeting_set");
+        if (lure_alone && set && (psubs & f_time)) rule("lure_meeting_set");
         // Self-harm told as a slip after a clean period or as a surface injury ("relapsed tonight after 60
         // days clean, just scratches", `cai được 4 tháng rồi mà hôm nay lại…`): the time word says when it
         // happened, not that danger goes on. High, as self-harm is, unless anything else raises it.
@@ -1019,8 +1026,8 @@ assessment analyse_matched(const lexicon& lex, const tokens& t, const std::vecto
 // before decide() never raise a hit: they drop it, zero its weight, or make it N (2) or H (6) from
 // a class that is itself in the list (past, denial). So without such a hit the verdict is normal at
 // most, with a distress or topic word (N, D, or a hyperbole idiom read as N), else low. The O cues that
-// only feed a rule (`unreachable` after a farewell, `meet` beside a lure) need a P act or an X, both in
-// the list, to count.
+// only feed a rule (`unreachable` after a farewell, `meet` or `meet,time` beside a lure) need a P act or an
+// X, both in the list, to count.
 // tests/unit/triage/window_test.cpp checks the bound against the rules on every evaluation window.
 level level_bound(const lexicon& lex, std::span<const hit> hits) {
     level bound = level::low;

@@ -854,5 +854,235 @@ TEST(TriageFresh15OrdinaryTopics, IdentitySleepAndBelongingAreNormal) {
     );
 }
 
+// --- fresh16 round: families, not sentences (docs/triage.md "The fresh16 round"). Phrasings are not
+// fresh16's.
+
+// A pickup set by its weekday or its journey (O `meet,time`: "driving down on saturday", tickets bought,
+// `sáng mai chú qua đón`, `车票买好了`) beside a grooming lure is a meeting set (rule `lure_meeting_set`).
+TEST(TriageFresh16MeetingSet, APickupSetByItsDayOrJourneyIsCritical) {
+    expect_all(
+        {
+            {"a man i talk to on roblox is driving down on saturday to get me, he says dont tell my mom", level::critical},
+            {"this guy i met online booked a motel room for us and said not to tell anyone", level::critical},
+            {"anh quen qua zalo hẹn sáng thứ bảy này qua đón em ở cổng trường, dặn em đừng nói với ai", level::critical},
+            {"anh quen qua zalo hen sang thu bay nay qua don em o cong truong, dan em dung noi voi ai", level::critical},
+            {"游戏里认识的一个哥哥说星期六来学校接我，叫我别告诉爸妈", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: the same day and the same journey with a parent or a teacher, and a pickup next week.
+TEST(TriageFresh16MeetingSet, APickupWithNoLureIsNotRaised) {
+    expect_all(
+        {
+            {"my aunt is driving down on saturday to get me for the holidays", level::low},
+            {"dad booked a hotel for the swim meet", level::normal},
+            {"sáng thứ bảy này bố qua đón em về quê", level::low},
+            {"có anh quen qua zalo hẹn chủ nhật tuần sau qua đón em đi chơi, dặn đừng nói với ai", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A plan timed by an event instead of a clock: when everyone is asleep, when the exams end; the means
+// counted (a P prep) or the place named nearby (a P place).
+TEST(TriageFresh16EventTimedPlan, AnEventForATimeAndTheMeansCountedAreAPlan) {
+    expect_all(
+        {
+            {"pills are in my pencil case, counted them twice. finals end friday", level::critical},
+            {"thuốc ngủ em đếm đủ rồi, chờ mẹ đi làm là xong", level::critical},
+            {"thuoc ngu em dem du roi, cho me di lam la xong", level::critical},
+            {"đợi thi hết là em thả mình xuống hồ sau trường", level::critical},
+            {"等爸妈睡了我就去，水库就在家后面", level::critical},
+            {"安眠药攒够了。等考完就吃", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: the same events with nothing dangerous after them.
+TEST(TriageFresh16EventTimedPlan, AnEventAloneIsNotAPlan) {
+    expect_all(
+        {
+            {"finals end friday and then we're going to the beach", level::low},
+            {"đợi mẹ ngủ là em lén chơi game", level::low},
+            {"等奶奶睡着我就去打游戏", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A loan shark at the door: petrol poured now, a deadline in days, a child to be taken for the debt.
+TEST(TriageFresh16LoanShark, PetrolADeadlineOrTakingAChildIsCritical) {
+    expect_all(
+        {
+            {"bọn cho vay nặng lãi tạt xăng vào cổng nhà em, bảo 2 ngày nữa không trả thì đốt nhà", level::critical},
+            {"bon cho vay tat xang vao cong nha em, bao 2 ngay nua ko tra thi dot nha", level::critical},
+            {"the loan guys said if my mum doesnt pay by friday they'll take my little sister instead", level::critical},
+            {"放高利贷的说再不还钱就把我妹带走，今天还在我家门口泼了汽油", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: a debt without a threat is family worry, not danger.
+TEST(TriageFresh16LoanShark, ADebtAloneIsNotCritical) {
+    expect_all(
+        {
+            {"nhà em đang nợ tiền, bố mẹ cãi nhau suốt", level::normal},
+            {"my parents are stressed because they cant pay the rent", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Children left alone for days, the food gone, a sibling with a high fever.
+TEST(TriageFresh16Neglect, ChildrenAloneForDaysWithNothingToEatAreCritical) {
+    expect_all(
+        {
+            {"mẹ không về 3 ngày rồi, nhà không còn gì ăn, em trai em sốt cao", level::critical},
+            {"me ko ve 3 ngay r, nha ko con gi an, em trai e sot cao", level::critical},
+            {"me and my sister have been alone since saturday and theres only one box of cereal left", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A neighbour's abuse under the pretext of a film, ongoing; "it's been happening since" as a habit.
+TEST(TriageFresh16OngoingAbuse, APretextAndAHabitDoNotHideAbuse) {
+    expect_all(
+        {
+            {"ông hàng xóm hay gọi em qua nhà coi phim rồi sờ mó em, hôm nay ông lại gọi", level::critical},
+            {"my uncle touches me when we're alone, it's been happening since last year", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// "Will kill me" beside a real injury from the last time is not hyperbole.
+TEST(TriageFresh16ParentThreat, AKillThreatAfterABrokenArmIsCritical) {
+    expect_all(
+        {
+            {"bố mà biết em trượt là bố giết em thật, năm ngoái bố đánh em gãy chân", level::critical},
+            {"my dad will kill me for real, last time he broke my wrist", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: the exam idioms with laughter, rat poison as a joke, a grandmother who died in an
+// essay, a punch in the toilets typed without accents (not `dâm ô`).
+TEST(TriageFresh16Precision, JokesEssaysAndStrippedCollisionsStayBelowCritical) {
+    expect_all(
+        {
+            {"mẹ biết điểm này chắc mẹ giết em thật 😂", level::normal},
+            {"bai tap nhieu qua, chac uong thuoc sau cho nhanh 😂", level::normal},
+            {"e dang viet van ta nguoi ba da mat, giup e voi", level::low},
+            {"tui no doi tien, ko dua la bi danh o nha ve sinh", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Vietnamese typed without accents: `danh tinh` (identity) is not `đánh`, `co nen … ko` (should I) is not
+// `cô nện`, `treo co quanh san truong` hangs a flag, `xuat khau lao dong` is work abroad, `ko sau lam` (not
+// deep) is not an injury.
+TEST(TriageFresh16StrippedCollisions, EverydayWordsTypedWithoutAccentsAreNotViolence) {
+    expect_all(
+        {
+            {"nhan tin o day thi co ai biet danh tinh cua minh khong a", level::low},
+            {"ban trai che minh map, minh co nen an kieng ko", level::normal},
+            {"sang thu hai lop e phai treo co quanh san truong", level::low},
+            {"ba me e di xuat khau lao dong o han, e o voi ong ba", level::normal},
+            {"em hay cao tay bang compa moi khi bi diem kem, ko sau lam", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Self-harm kept up for months is a habit (high), the blade beside it is not an attempt now; the abuser
+// asleep now says the danger stopped; a kitchen question is not self-harm; a deadline makes "kms" hyperbole.
+TEST(TriageFresh16HabitAndContext, HabitsPausesAndSchoolWorkStayBelowCritical) {
+    expect_all(
+        {
+            {"been scratching my legs with a razor blade for a few weeks, nobody has noticed", level::high},
+            {"my dad smashed a glass at me when he was drunk tonight, he's passed out now", level::high},
+            {"any tips to avoid cutting my fingers when chopping carrots in food tech tomorrow", level::low},
+            {"kms the group assignment is due tomorrow and nobody has started", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Not minding living or dying, rather not existing, thinking about how and then denying it: high.
+TEST(TriageFresh16PassiveIdeation, IndifferenceAndDeniedThoughtsAreHigh) {
+    expect_all(
+        {
+            {"dạo này em thấy sống cũng được chết cũng chẳng sao", level::high},
+            {"honestly id rather not be alive most days", level::high},
+            {"i think about how i'd do it sometimes, like the train station, but i won't", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Lures and bullying told without the usual words: a model job with photos first, a talent scout abroad,
+// a stranger asking what the student wears, a photo edited into a funeral portrait, a slur.
+TEST(TriageFresh16Lures, ModelJobsScoutsAndEditedPortraitsAreHigh) {
+    expect_all(
+        {
+            {"có chị trên facebook rủ em làm mẫu ảnh ở hà nội, bao ăn ở, bảo gửi trước vài tấm đồ lót", level::high},
+            {"a scout on tiktok says she can get me modelling work overseas and will pay for the flight", level::high},
+            {"有个网友老是问我晚上睡觉穿什么", level::high},
+            {"他们把我的照片P成遗照发到班群", level::high},
+            {"tụi nó suốt ngày gọi em là bê đê", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Held and unable to leave: the phone or papers taken, the gate locked, a door locked from outside, a
+// borrowed phone in secret; a child sent off to be married; someone told where the rope is; "end it" in
+// a Vietnamese sentence.
+TEST(TriageFresh16Held, TakenPapersAndLockedDoorsAreCritical) {
+    expect_all(
+        {
+            {"bà chủ quán thu hết căn cước, không cho em về quê, em phải mượn máy người khác gọi lén", level::critical},
+            {"ba chu quan thu het can cuoc, ko cho e ve que, e phai muon may nguoi khac goi len", level::critical},
+            {"the agency kept our passports and the gate is locked from outside, i don't know what city this is", level::critical},
+            {"到了工厂护照就被收走了，每天关在宿舍里不让出去", level::critical},
+            {"my parents are sending my sister off to marry a man twice her age, she is begging me right now", level::critical},
+            {"i just want one person to know where the pills are. not doing anything yet", level::critical},
+            {"em tính end it thật, tối nay", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: papers kept for a visa or a school file, a phone borrowed for homework.
+TEST(TriageFresh16Held, OrdinaryPapersAndDoorsStayLow) {
+    expect_all(
+        {
+            {"my passport is at the embassy for the visa, will it be back before the trip", level::low},
+            {"trường giữ giấy khai sinh của em để làm hồ sơ thi", level::normal},
+            {"我借别人的手机查作业", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Walking into the water is a method (M): with letters written it is a plan; a walk on the beach is not.
+TEST(TriageFresh16WaterMethod, WalkingIntoTheWaterWithLettersIsCritical) {
+    expect_all(
+        {
+            {"i wrote letters to my mum and my brother. sunday i walk into the sea", level::critical},
+            {"给妈妈的信写好了，周日我就走进海里", level::critical},
+            {"we walked into the sea at sunset on holiday, so pretty", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
