@@ -1084,5 +1084,95 @@ TEST(TriageFresh16WaterMethod, WalkingIntoTheWaterWithLettersIsCritical) {
     );
 }
 
+// fresh17 round. A goodbye split over short sends with the train's time, or sitting by the tracks
+// waiting for a train: a farewell and a time (or a place) are a plan with no risk word.
+level window_level(std::vector<std::string> sends) {
+    return test::lexicon_only_engine().assess_send(sends).lvl;
+}
+
+TEST(TriageFresh17TrainGoodbye, AGoodbyeWithTheTrainsTimeIsCritical) {
+    EXPECT_EQ(window_level({"hi", "nvm", "i just want to say goodbye", "last train passes at 12", "everyone here was kind to me"}),
+              level::critical);
+    EXPECT_EQ(window_level({"chào", "em chỉ muốn chào tạm biệt mọi người", "tàu chạy qua lúc 11 giờ"}), level::critical);
+    EXPECT_EQ(window_level({"chao", "em chi muon chao tam biet moi nguoi", "tau chay qua luc 11 gio"}), level::critical);
+    EXPECT_EQ(window_level({"在吗", "我就是想跟大家说再见", "火车十二点到"}), level::critical);
+    expect_all(
+        {
+            {"mình đang ngồi sát đường ray sau nhà, đợi tàu 9 giờ. xin lỗi bố mẹ", level::critical},
+            {"minh dang ngoi sat duong ray sau nha, doi tau 9 gio. xin loi bo me", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: a trip home said goodbye to in the same sentence, a train time alone, a station.
+TEST(TriageFresh17TrainGoodbye, ATripHomeOrATimetableIsNotAPlan) {
+    expect_all(
+        {
+            {"just wanted to say bye, going home for the holidays and the train comes at 6", level::low},
+            {"what time does the train arrive at 7 or 8", level::low},
+            {"em đợi chuyến 10h về quê ăn tết, vui quá", level::low},
+            {"火车十点到，放假回家真开心", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// The abuser who comes in at night while mum works nights (S with an O habit); checking the phone is not.
+TEST(TriageFresh17NightVisits, HeComesInAtNightWhenMumWorksIsCritical) {
+    EXPECT_EQ(window_level({"idk how to say this", "my stepdad sneaks into my room every night", "mom's night shift begins at 9"}),
+              level::critical);
+    expect_all(
+        {
+            {"叔叔每天晚上都溜进我房间，妈妈上夜班", level::critical},
+            {"my dad comes in at night to take my phone, so annoying", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A job abroad from someone met online (X) with a car set for a day: critical; the job alone is high.
+TEST(TriageFresh17JobAbroad, AnOnlineJobAbroadWithTheCarSetIsCritical) {
+    expect_all(
+        {
+            {"có anh quen qua zalo giới thiệu em làm ở Myanmar lương cao, mai anh ấy cho xe đón", level::critical},
+            {"co anh quen qua zalo gioi thieu em lam o Myanmar luong cao, mai anh ay cho xe don", level::critical},
+            {"a man i met on discord is picking me up from school on thursday, said not to tell anyone", level::critical},
+            {"my mom is picking me up from school on thursday for the dentist", level::normal},
+            {"a woman i met online has a restaurant job for me in cambodia, a van will pick me up tomorrow night", level::critical},
+            {"网上认识的姐姐说带我去缅甸打工，明晚派车", level::critical},
+            {"có chị quen trên facebook rủ em sang Thái Lan làm, em chưa trả lời", level::high},
+            {"mai công ty cho xe đón bố em ra sân bay", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Married off with the money taken, on a set day: grave T plus a time.
+TEST(TriageFresh17MarriedOff, AChildMarriedOffOnASetDayIsCritical) {
+    expect_all(
+        {
+            {"bố bắt em nghỉ học để lấy một người bên kia biên giới, nhà trai nhận tiền rồi, chủ nhật này cưới", level::critical},
+            {"bo bat em nghi hoc de lay mot nguoi ben kia bien gioi, nha trai nhan tien roi, chu nhat nay cuoi", level::critical},
+            {"my parents are marrying me off to an old man this sunday, they already took the money. im 13", level::critical},
+            {"chị họ em cưới chủ nhật này, em làm phù dâu", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A weapon or petrol brought to school against classmates with its day: critical; a cooking knife is not.
+TEST(TriageFresh17WeaponToSchool, AWeaponForClassmatesWithADayIsCritical) {
+    expect_all(
+        {
+            {"this friday im bringing a hatchet to school, those kids will see", level::critical},
+            {"thứ hai nó bảo sẽ mang can xăng đến trường để đốt mấy đứa bắt nạt nó", level::critical},
+            {"他说明天要带砍刀去学校砍那几个人", level::critical},
+            {"tomorrow im bringing a knife to school for cooking class, we make salad", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
