@@ -1174,5 +1174,21 @@ TEST(TriageFresh17WeaponToSchool, AWeaponForClassmatesWithADayIsCritical) {
     );
 }
 
+// A long diary whose last lines are the plan: the letter written and hidden is a note (P), not a topic
+// word a homework frame can zero; "that's the day" is its time. A homework text of the same name is not.
+TEST(TriageFresh17DiaryPlan, TheLastLinesOfADiaryAreThePlan) {
+    expect_all(
+        {
+            {"最近作业很多，考试也多，数学又没考好。我已经把遗书写好放在抽屉里了，周六爸妈出门，就那天吧。", level::critical},
+            {"school is fine i guess, lots of homework. the letter is already written and tucked inside my diary. "
+             "sunday everyone goes to grandmas, ill stay home. thats the day",
+             level::critical},
+            {"语文作业：读《遗书》这篇课文，写读后感，我把作业写好放在桌上了", level::low},
+            {"my essay is already written and tucked in my folder, thats the day i hand it in", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
