@@ -1190,5 +1190,31 @@ TEST(TriageFresh17DiaryPlan, TheLastLinesOfADiaryAreThePlan) {
     );
 }
 
+// The abuser gone for now, said with relief (MIN resolved, the time inside it says when it stopped): high,
+// not critical; an abuser coming back tonight stays critical. A past told by its school year (PAST), or
+// "better now" (`现在好一点了`), keeps an old attempt from reading as one now.
+TEST(TriageFresh17AbuserGone, TheAbuserGoneForNowIsHigh) {
+    expect_all(
+        {
+            {"bố đánh em bằng dây lưng, lưng còn lằn, tối nay bố ra ngoài rồi nên em được yên", level::high},
+            {"bo danh em bang day lung, lung con lan, toi nay bo ra ngoai roi nen em duoc yen", level::high},
+            {"my mom hit me with a hanger, big bruise. she left for work so im ok", level::high},
+            {"继父用皮带抽我，腿上都是印子。他今天出门了，我暂时安全了", level::high},
+            {"bố đánh em bằng dây lưng, tối nay bố lại về", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh17AbuserGone, AnOldAttemptToldByItsYearIsHigh) {
+    expect_all(
+        {
+            {"i took a whole bottle of pills in year 9, my mum found me. it's on my mind again lately", level::high},
+            {"初三那年我吞过安眠药，被送去洗胃。现在好点了，但最近又常常想起", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
