@@ -1216,5 +1216,40 @@ TEST(TriageFresh17AbuserGone, AnOldAttemptToldByItsYearIsHigh) {
     );
 }
 
+// Exact accuracy: high topics told without a risk word, each with an ordinary neighbour that stays low
+// or normal.
+TEST(TriageFresh17HighTopics, HighTopicsWithoutARiskWordAreHigh) {
+    expect_all(
+        {
+            {"my cousin makes herself throw up after every meal and hides it", level::high},
+            {"im sneaking vodka into my water bottle most days now", level::high},
+            {"a boy shared a photo of me in my underwear to the whole grade", level::high},
+            {"ive been sh'ing on and off, nothing that needs stitches", level::high},
+            {"tụi nó quay clip em bị đẩy ngã rồi up lên nhóm lớp", level::high},
+            {"tui no quay clip em bi day nga roi up len nhom lop", level::high},
+            {"mấy anh khối trên hẹn em chiều nay ra sau nhà xe nói chuyện", level::high},
+            {"dạo này em cứ ngứa ngáy muốn rạch tay, em giấu dao rồi", level::high},
+            {"cảm giác em là gánh nặng của cả nhà", level::high},
+            {"她每次吃完饭就去催吐，瘦得很厉害", level::high},
+            {"同学把我的照片P成丑八怪发到年级群", level::high},
+            {"催债的说要把我的照片发到网上", level::high},
+            {"昨天晚上爸妈又打起来了，我躲在房间里", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh17HighTopics, OrdinaryNeighboursStayLowOrNormal) {
+    expect_all(
+        {
+            {"i get carsick and throw up after every long bus ride", level::low},
+            {"we're singing at the school concert on friday", level::normal},
+            {"em quay clip em tập nhảy để nộp cho câu lạc bộ", level::low},
+            {"我把我的照片P成卡通头像了，好看吗", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
