@@ -1251,5 +1251,22 @@ TEST(TriageFresh17HighTopics, OrdinaryNeighboursStayLowOrNormal) {
     );
 }
 
+// Medication taken as prescribed and a kitchen cut are not an overdose or self-harm now (FF); the same
+// medicine swallowed all at once, or a cut made on purpose, stays critical.
+TEST(TriageFresh17Prescribed, MedicationAsPrescribedIsNotAnOverdose) {
+    expect_all(
+        {
+            {"em đang uống thuốc ngủ theo đơn, mỗi tối nửa viên, uống với sữa được không ạ", level::low},
+            {"em dang uong thuoc ngu theo don, moi toi nua vien, uong voi sua duoc khong a", level::low},
+            {"hôm nay dao thái cứa vào ngón tay lúc băm thịt, chảy máu ít", level::low},
+            {"im taking my meds as prescribed, can i drink coffee with them", level::low},
+            {"医生开的抗抑郁药能和奶茶一起喝吗", level::low},
+            {"em vừa uống hết cả vỉ thuốc chống trầm cảm rồi", level::critical},
+            {"i just took all my antidepressants at once", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
