@@ -1268,5 +1268,18 @@ TEST(TriageFresh17Prescribed, MedicationAsPrescribedIsNotAnOverdose) {
     );
 }
 
+// A thought denied after it in zh with "really" or "never" in between (`但我不会真的去做`) is high, like the
+// other `denied_after` lines; with a place and a time after the denial it stays critical.
+TEST(TriageFresh17DeniedAfter, AThoughtDeniedWithReallyIsHigh) {
+    expect_all(
+        {
+            {"我想过割腕，可是我绝对不会去做", level::high},
+            {"我偶尔会想到跳楼，但是肯定不会做", level::high},
+            {"我想过自杀，但我不会真的去做，今晚就去天台", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
