@@ -1084,5 +1084,202 @@ TEST(TriageFresh16WaterMethod, WalkingIntoTheWaterWithLettersIsCritical) {
     );
 }
 
+// fresh17 round. A goodbye split over short sends with the train's time, or sitting by the tracks
+// waiting for a train: a farewell and a time (or a place) are a plan with no risk word.
+level window_level(std::vector<std::string> sends) {
+    return test::lexicon_only_engine().assess_send(sends).lvl;
+}
+
+TEST(TriageFresh17TrainGoodbye, AGoodbyeWithTheTrainsTimeIsCritical) {
+    EXPECT_EQ(window_level({"hi", "nvm", "i just want to say goodbye", "last train passes at 12", "everyone here was kind to me"}),
+              level::critical);
+    EXPECT_EQ(window_level({"chào", "em chỉ muốn chào tạm biệt mọi người", "tàu chạy qua lúc 11 giờ"}), level::critical);
+    EXPECT_EQ(window_level({"chao", "em chi muon chao tam biet moi nguoi", "tau chay qua luc 11 gio"}), level::critical);
+    EXPECT_EQ(window_level({"在吗", "我就是想跟大家说再见", "火车十二点到"}), level::critical);
+    expect_all(
+        {
+            {"mình đang ngồi sát đường ray sau nhà, đợi tàu 9 giờ. xin lỗi bố mẹ", level::critical},
+            {"minh dang ngoi sat duong ray sau nha, doi tau 9 gio. xin loi bo me", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Hard negatives: a trip home said goodbye to in the same sentence, a train time alone, a station.
+TEST(TriageFresh17TrainGoodbye, ATripHomeOrATimetableIsNotAPlan) {
+    expect_all(
+        {
+            {"just wanted to say bye, going home for the holidays and the train comes at 6", level::low},
+            {"what time does the train arrive at 7 or 8", level::low},
+            {"em đợi chuyến 10h về quê ăn tết, vui quá", level::low},
+            {"火车十点到，放假回家真开心", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// The abuser who comes in at night while mum works nights (S with an O habit); checking the phone is not.
+TEST(TriageFresh17NightVisits, HeComesInAtNightWhenMumWorksIsCritical) {
+    EXPECT_EQ(window_level({"idk how to say this", "my stepdad sneaks into my room every night", "mom's night shift begins at 9"}),
+              level::critical);
+    expect_all(
+        {
+            {"叔叔每天晚上都溜进我房间，妈妈上夜班", level::critical},
+            {"my dad comes in at night to take my phone, so annoying", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A job abroad from someone met online (X) with a car set for a day: critical; the job alone is high.
+TEST(TriageFresh17JobAbroad, AnOnlineJobAbroadWithTheCarSetIsCritical) {
+    expect_all(
+        {
+            {"có anh quen qua zalo giới thiệu em làm ở Myanmar lương cao, mai anh ấy cho xe đón", level::critical},
+            {"co anh quen qua zalo gioi thieu em lam o Myanmar luong cao, mai anh ay cho xe don", level::critical},
+            {"a man i met on discord is picking me up from school on thursday, said not to tell anyone", level::critical},
+            {"my mom is picking me up from school on thursday for the dentist", level::normal},
+            {"a woman i met online has a restaurant job for me in cambodia, a van will pick me up tomorrow night", level::critical},
+            {"网上认识的姐姐说带我去缅甸打工，明晚派车", level::critical},
+            {"có chị quen trên facebook rủ em sang Thái Lan làm, em chưa trả lời", level::high},
+            {"mai công ty cho xe đón bố em ra sân bay", level::normal},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Married off with the money taken, on a set day: grave T plus a time.
+TEST(TriageFresh17MarriedOff, AChildMarriedOffOnASetDayIsCritical) {
+    expect_all(
+        {
+            {"bố bắt em nghỉ học để lấy một người bên kia biên giới, nhà trai nhận tiền rồi, chủ nhật này cưới", level::critical},
+            {"bo bat em nghi hoc de lay mot nguoi ben kia bien gioi, nha trai nhan tien roi, chu nhat nay cuoi", level::critical},
+            {"my parents are marrying me off to an old man this sunday, they already took the money. im 13", level::critical},
+            {"chị họ em cưới chủ nhật này, em làm phù dâu", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A weapon or petrol brought to school against classmates with its day: critical; a cooking knife is not.
+TEST(TriageFresh17WeaponToSchool, AWeaponForClassmatesWithADayIsCritical) {
+    expect_all(
+        {
+            {"this friday im bringing a hatchet to school, those kids will see", level::critical},
+            {"thứ hai nó bảo sẽ mang can xăng đến trường để đốt mấy đứa bắt nạt nó", level::critical},
+            {"他说明天要带砍刀去学校砍那几个人", level::critical},
+            {"tomorrow im bringing a knife to school for cooking class, we make salad", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A long diary whose last lines are the plan: the letter written and hidden is a note (P), not a topic
+// word a homework frame can zero; "that's the day" is its time. A homework text of the same name is not.
+TEST(TriageFresh17DiaryPlan, TheLastLinesOfADiaryAreThePlan) {
+    expect_all(
+        {
+            {"最近作业很多，考试也多，数学又没考好。我已经把遗书写好放在抽屉里了，周六爸妈出门，就那天吧。", level::critical},
+            {"school is fine i guess, lots of homework. the letter is already written and tucked inside my diary. "
+             "sunday everyone goes to grandmas, ill stay home. thats the day",
+             level::critical},
+            {"语文作业：读《遗书》这篇课文，写读后感，我把作业写好放在桌上了", level::low},
+            {"my essay is already written and tucked in my folder, thats the day i hand it in", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// The abuser gone for now, said with relief (MIN resolved, the time inside it says when it stopped): high,
+// not critical; an abuser coming back tonight stays critical. A past told by its school year (PAST), or
+// "better now" (`现在好一点了`), keeps an old attempt from reading as one now.
+TEST(TriageFresh17AbuserGone, TheAbuserGoneForNowIsHigh) {
+    expect_all(
+        {
+            {"bố đánh em bằng dây lưng, lưng còn lằn, tối nay bố ra ngoài rồi nên em được yên", level::high},
+            {"bo danh em bang day lung, lung con lan, toi nay bo ra ngoai roi nen em duoc yen", level::high},
+            {"my mom hit me with a hanger, big bruise. she left for work so im ok", level::high},
+            {"继父用皮带抽我，腿上都是印子。他今天出门了，我暂时安全了", level::high},
+            {"bố đánh em bằng dây lưng, tối nay bố lại về", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh17AbuserGone, AnOldAttemptToldByItsYearIsHigh) {
+    expect_all(
+        {
+            {"i took a whole bottle of pills in year 9, my mum found me. it's on my mind again lately", level::high},
+            {"初三那年我吞过安眠药，被送去洗胃。现在好点了，但最近又常常想起", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Exact accuracy: high topics told without a risk word, each with an ordinary neighbour that stays low
+// or normal.
+TEST(TriageFresh17HighTopics, HighTopicsWithoutARiskWordAreHigh) {
+    expect_all(
+        {
+            {"my cousin makes herself throw up after every meal and hides it", level::high},
+            {"im sneaking vodka into my water bottle most days now", level::high},
+            {"a boy shared a photo of me in my underwear to the whole grade", level::high},
+            {"ive been sh'ing on and off, nothing that needs stitches", level::high},
+            {"tụi nó quay clip em bị đẩy ngã rồi up lên nhóm lớp", level::high},
+            {"tui no quay clip em bi day nga roi up len nhom lop", level::high},
+            {"mấy anh khối trên hẹn em chiều nay ra sau nhà xe nói chuyện", level::high},
+            {"dạo này em cứ ngứa ngáy muốn rạch tay, em giấu dao rồi", level::high},
+            {"cảm giác em là gánh nặng của cả nhà", level::high},
+            {"她每次吃完饭就去催吐，瘦得很厉害", level::high},
+            {"同学把我的照片P成丑八怪发到年级群", level::high},
+            {"催债的说要把我的照片发到网上", level::high},
+            {"昨天晚上爸妈又打起来了，我躲在房间里", level::high},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+TEST(TriageFresh17HighTopics, OrdinaryNeighboursStayLowOrNormal) {
+    expect_all(
+        {
+            {"i get carsick and throw up after every long bus ride", level::low},
+            {"we're singing at the school concert on friday", level::normal},
+            {"em quay clip em tập nhảy để nộp cho câu lạc bộ", level::low},
+            {"我把我的照片P成卡通头像了，好看吗", level::low},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// Medication taken as prescribed and a kitchen cut are not an overdose or self-harm now (FF); the same
+// medicine swallowed all at once, or a cut made on purpose, stays critical.
+TEST(TriageFresh17Prescribed, MedicationAsPrescribedIsNotAnOverdose) {
+    expect_all(
+        {
+            {"em đang uống thuốc ngủ theo đơn, mỗi tối nửa viên, uống với sữa được không ạ", level::low},
+            {"em dang uong thuoc ngu theo don, moi toi nua vien, uong voi sua duoc khong a", level::low},
+            {"hôm nay dao thái cứa vào ngón tay lúc băm thịt, chảy máu ít", level::low},
+            {"im taking my meds as prescribed, can i drink coffee with them", level::low},
+            {"医生开的抗抑郁药能和奶茶一起喝吗", level::low},
+            {"em vừa uống hết cả vỉ thuốc chống trầm cảm rồi", level::critical},
+            {"i just took all my antidepressants at once", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
+// A thought denied after it in zh with "really" or "never" in between (`但我不会真的去做`) is high, like the
+// other `denied_after` lines; with a place and a time after the denial it stays critical.
+TEST(TriageFresh17DeniedAfter, AThoughtDeniedWithReallyIsHigh) {
+    expect_all(
+        {
+            {"我想过割腕，可是我绝对不会去做", level::high},
+            {"我偶尔会想到跳楼，但是肯定不会做", level::high},
+            {"我想过自杀，但我不会真的去做，今晚就去天台", level::critical},
+        },
+        test::lexicon_only_engine()
+    );
+}
+
 }  // namespace
 }  // namespace tamsu::triage
