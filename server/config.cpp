@@ -156,7 +156,8 @@ command parse_serve(const std::vector<std::string>& args, const std::vector<std:
         "log-level", po::value<std::string>(), "trace|debug|info|warn|error (default info)"
     )("ack-deadline-critical", po::value<long long>(), "seconds to claim a critical case (default 120)")(
         "ack-deadline-high", po::value<long long>(), "seconds to claim a high case (default 900)"
-    )("hotline",
+    )("max-frame-rate", po::value<unsigned>(), "frames per second one WebSocket may send, bursts of twice that (default 20)")(
+        "hotline",
       po::value<std::vector<std::string>>()->composing(),
       "a local hotline for the safety frame, NUMBER=Name (repeatable; 111 is always first)");
     if (wants_help(args))
@@ -182,6 +183,9 @@ command parse_serve(const std::vector<std::string>& args, const std::vector<std:
     c.idle_timeout = positive_seconds(vm, "idle-timeout", c.idle_timeout);
     c.ack_deadline_critical = positive_seconds(vm, "ack-deadline-critical", c.ack_deadline_critical);
     c.ack_deadline_high = positive_seconds(vm, "ack-deadline-high", c.ack_deadline_high);
+    take(vm, "max-frame-rate", c.max_frame_rate);
+    if (c.max_frame_rate == 0 || c.max_frame_rate > 100000)
+        throw usage_error("--max-frame-rate must be from 1 to 100000 frames per second");
     if (vm.count("hotline")) {
         for (const auto& h : vm["hotline"].as<std::vector<std::string>>()) {
             auto eq = h.find('=');

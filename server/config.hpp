@@ -41,6 +41,9 @@ struct serve_config {
     std::chrono::seconds ack_deadline_high{900};
     // Local hotlines a school adds to the safety frame, after 111/113/115: "NUMBER=Name".
     std::vector<std::pair<std::string, std::string>> hotlines;
+    // Frames per second one WebSocket may send (a burst of twice as many); past it, rate_limited. A
+    // person types far slower; a load test's clients, sending back to back, do not.
+    unsigned max_frame_rate = 20;
 };
 
 struct user_add_config {

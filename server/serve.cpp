@@ -45,6 +45,8 @@ int run_serve(const serve_config& config) {
     ctx->settings.idle_timeout = config.idle_timeout;
     ctx->settings.token_ttl = config.token_ttl;
     ctx->settings.default_school = config.default_school;
+    ctx->settings.frames_per_second = config.max_frame_rate;
+    ctx->settings.frame_burst = 2.0 * config.max_frame_rate;
     for (const auto& [number, name] : config.hotlines)
         ctx->settings.hotlines.push_back({number, name, name, name});
     ctx->store = store;

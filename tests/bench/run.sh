@@ -154,7 +154,9 @@ idle_kb() {
     echo "  $name: VmRSS $before KB before, $after KB with $ready idle connections: $idle_result KB each"
 }
 
-tamsu_cmd() { echo "$tamsu" serve --data-dir "$1" --listen 127.0.0.1:0; }
+# The load generator's students send back to back, faster than the per-connection frame limit a
+# person never reaches (20/s): past ~20,000 acks/s at 1,000 connections it would cut them off.
+tamsu_cmd() { echo "$tamsu" serve --data-dir "$1" --listen 127.0.0.1:0 --max-frame-rate 100000; }
 
 echo "== load: $connections connections, $duration s window, $runs runs each (echo and tamsu alternate)"
 start_server echo "$echo_server" --listen 127.0.0.1:0
@@ -191,8 +193,12 @@ stop_server "$tamsu_pid"
 echo "== idle memory: $idle connections per server, fresh servers"
 idle_kb echo echo-idle "$echo_server" --listen 127.0.0.1:0
 echo_idle=$idle_result
+# jemalloc hands freed pages back over ~10 s (its decay), which can overlap the measurement and make
+# it negative: for this one server it returns them at once, so before and after are both settled.
+export MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0
 # shellcheck disable=SC2046
 idle_kb tamsu tamsu-idle $(tamsu_cmd "$tmp/data-idle")
+unset MALLOC_CONF
 tamsu_idle=$idle_result
 
 echo_rate=$(field msgs_per_s <"$tmp/echo.results" | median)

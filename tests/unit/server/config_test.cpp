@@ -19,6 +19,14 @@ TEST(Config, ServeDefaultsMatchTheContract) {
     EXPECT_EQ(c.listen_host, "127.0.0.1");
     EXPECT_EQ(c.listen_port, 8080);
     EXPECT_GE(c.threads, 1u);
+    EXPECT_EQ(c.max_frame_rate, 20u);
+}
+
+TEST(Config, TheFrameRateLimitIsAnOption) {
+    EXPECT_EQ(serve({"--max-frame-rate", "500"}).max_frame_rate, 500u);
+    EXPECT_EQ(serve({}, {"TAMSU_MAX_FRAME_RATE=300"}).max_frame_rate, 300u);
+    EXPECT_THROW(serve({"--max-frame-rate", "0"}), usage_error);
+    EXPECT_THROW(serve({"--max-frame-rate", "fast"}), usage_error);
 }
 
 TEST(Config, CommandLineBeatsEnvironmentBeatsFile) {
