@@ -214,10 +214,9 @@ void writer::run_batch(std::deque<request>& batch) {
     record_batch(batch.size(), committed);
 
     if (config_.sync_after_commit) {
-        finished f{std::move(batch), std::move(outcome), std::find(durable.begin(), durable.end(), true) != durable.end()};
         {
             std::lock_guard lock{sync_mutex_};
-            sync_queue_.push_back(std::move(f));
+            sync_queue_.push_back(finished{std::move(batch), std::move(outcome)});
         }
         sync_wake_.notify_one();
         return;
@@ -237,7 +236,10 @@ void writer::run_syncer() {
             ready.swap(sync_queue_);
         }
         // One fdatasync for every batch committed so far: it covers every frame written before it.
-        const bool any = std::any_of(ready.begin(), ready.end(), [](const finished& f) { return f.committed_any; });
+        // A request's outcome stays null only when its transaction committed.
+        const bool any = std::any_of(ready.begin(), ready.end(), [](const finished& f) {
+            return std::any_of(f.outcome.begin(), f.outcome.end(), [](const std::exception_ptr& e) { return !e; });
+        });
         const std::exception_ptr sync_error = any ? sync_wal() : nullptr;
         if (any) {
             std::lock_guard lock{mutex_};

@@ -95,7 +95,6 @@ private:
     struct finished {
         std::deque<request> batch;
         std::vector<std::exception_ptr> outcome;  // null: committed, pending the sync
-        bool committed_any = false;
     };
 
     void run();
